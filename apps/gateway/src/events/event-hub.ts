@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto'
+import { type EventInput, type SocklabEvent } from '@socklab/shared'
+
+/**
+ * A stored event. Data events keep their raw bytes as a Buffer (`bytes`) and are turned into the wire
+ * form (base64 `data`) only when someone reads them, so recording costs no copy on the socket path.
+ */
+export type StoredEvent = (Omit<SocklabEvent, 'data'> & { data?: string; bytes?: Buffer }) & { seq: number; ts: number }
+
+export interface HubLimits {
+  /** Most events kept in memory. */
+  maxEvents: number
+  /** Most payload bytes kept in memory (raw bytes of data events). */
+  maxBytes: number
+}
+
+export type HubListener = () => void
+
+/**
+ * The gateway's history: a ring of recent events with a global sequence number, bounded by count and
+ * by bytes. Whatever it evicts is counted (`evicted`). Readers pull by seq; nothing is pushed into
+ * per-reader queues, so a slow reader costs no memory.
+ */
+export class EventHub {
+  readonly serverId = randomBytes(6).toString('hex')
+  private ring: (StoredEvent | undefined)[]
+  private start = 0 // index of the oldest event in `ring`
+  private count = 0
+  private bytes = 0
+  private nextSeq = 1
+  evicted = 0
+  private listeners = new Set<HubListener>()
+  private notifyScheduled = false
+
+  constructor(readonly limits: HubLimits) {
+    this.ring = new Array(limits.maxEvents)
+  }
+
+  /** seq of the newest event (0 if none yet). */
+  get headSeq(): number {
+    return this.nextSeq - 1
+  }
+  /** seq of the oldest event still held (headSeq + 1 when empty). */
+  get oldestSeq(): number {
+    return this.nextSeq - this.count
+  }
+  get size(): number {
+    return this.count
+  }
+  get storedBytes(): number {
+    return this.bytes
+  }
+
+  append(input: EventInput & { bytes?: Buffer }): StoredEvent {
+    const event = input as StoredEvent
+    event.seq = this.nextSeq++
+    event.ts = Date.now()
+    const size = event.bytes?.length ?? 0
+    while (this.count > 0 && (this.count >= this.limits.maxEvents || this.bytes + size > this.limits.maxBytes)) this.evictOldest()
+    this.ring[(this.start + this.count) % this.ring.length] = event
+    this.count++
+    this.bytes += size
+    this.scheduleNotify()
+    return event
+  }
+
+  private evictOldest() {
+    const e = this.ring[this.start]!
+    this.bytes -= e.bytes?.length ?? 0
+    this.ring[this.start] = undefined
+    this.start = (this.start + 1) % this.ring.length
+    this.count--
+    this.evicted++
+  }
+
+  /** Events with seq > after, oldest first, at most `limit`. */
+  after(after: number, limit = Infinity, filter?: (e: StoredEvent) => boolean): StoredEvent[] {
+    const out: StoredEvent[] = []
+    const first = Math.max(after + 1, this.oldestSeq)
+    for (let seq = first; seq <= this.headSeq && out.length < limit; seq++) {
+      const e = this.ring[(this.start + (seq - this.oldestSeq)) % this.ring.length]!
+      if (!filter || filter(e)) out.push(e)
+    }
+    return out
+  }
+
+  /** Listeners hear (once per macrotask at most) that new events exist; they pull them with `after`. */
+  subscribe(listener: HubListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private scheduleNotify() {
+    if (this.notifyScheduled || this.listeners.size === 0) return
+    this.notifyScheduled = true
+    setImmediate(() => {
+      this.notifyScheduled = false
+      for (const l of this.listeners) l()
+    })
+  }
+}
+
+/** The JSON form of an event, as REST and the WebSocket send it. */
+export function toWire(e: StoredEvent): SocklabEvent {
+  if (!e.bytes) return e as SocklabEvent
+  const { bytes, ...rest } = e
+  return { ...rest, data: bytes.toString('base64') } as SocklabEvent
+}

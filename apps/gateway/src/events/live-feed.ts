@@ -1,0 +1,119 @@
+import type { EndpointDetail, ServerMessage } from '@socklab/shared'
+import { toWire, type EventHub, type StoredEvent } from './event-hub.ts'
+
+/** Where a feed writes: a WebSocket in the gateway, anything with the same shape in tests. */
+export interface FeedSink {
+  send(text: string): void
+  /** Bytes queued but not yet sent; the feed waits while this is high instead of queueing more. */
+  bufferedAmount(): number
+}
+
+export interface FeedLimits {
+  /** A fresh viewer gets at most this many recent events (the rest is announced as a gap). */
+  initialHistory: number
+  /** Per message. */
+  maxBatchEvents: number
+  maxBatchBytes: number
+  /** Stop sending while the socket holds this many unsent bytes. */
+  highWaterBytes: number
+  /** Wait this long to gather events into one message (about a frame). */
+  batchDelayMs: number
+}
+
+export const DEFAULT_FEED_LIMITS: FeedLimits = {
+  initialHistory: 5000,
+  maxBatchEvents: 1000,
+  maxBatchBytes: 512 * 1024,
+  highWaterBytes: 1024 * 1024,
+  batchDelayMs: 30,
+}
+
+/**
+ * One viewer's view of the hub. It holds only a cursor (the last seq sent): events are pulled from the
+ * hub's ring when the viewer's socket can take them. A viewer that falls behind the ring is told how
+ * many events it missed (`gap`) and continues from the oldest still held — it never slows the sockets
+ * and never costs more memory than the ring itself.
+ */
+export class LiveFeed {
+  private cursor = -1
+  private timer?: NodeJS.Timeout
+  private unsubscribe?: () => void
+  private closed = false
+
+  constructor(
+    private readonly hub: EventHub,
+    private readonly sink: FeedSink,
+    private readonly snapshot: () => EndpointDetail[],
+    private readonly visible: (e: StoredEvent) => boolean = () => true,
+    private readonly limits: FeedLimits = DEFAULT_FEED_LIMITS,
+  ) {}
+
+  /** Start (or restart) the feed: a welcome with the current state, then history after `after`, then live. */
+  hello(after?: number, serverId?: string) {
+    const hub = this.hub
+    const resumed = after !== undefined && serverId === hub.serverId && after <= hub.headSeq
+    const welcome: ServerMessage = {
+      type: 'welcome',
+      serverId: hub.serverId,
+      snapshotSeq: hub.headSeq,
+      oldestSeq: hub.oldestSeq,
+      endpoints: this.snapshot(),
+      evicted: hub.evicted,
+      resumed,
+    }
+    this.send(welcome)
+    if (resumed) this.cursor = after!
+    else {
+      const from = Math.max(hub.oldestSeq - 1, hub.headSeq - this.limits.initialHistory)
+      if (from > hub.oldestSeq - 1) {
+        this.send({ type: 'gap', fromSeq: hub.oldestSeq, toSeq: from, missed: from - hub.oldestSeq + 1, reason: 'history-limit' })
+      }
+      this.cursor = from
+    }
+    this.unsubscribe ??= hub.subscribe(() => this.schedule(this.limits.batchDelayMs))
+    this.pump()
+  }
+
+  close() {
+    this.closed = true
+    this.unsubscribe?.()
+    clearTimeout(this.timer)
+  }
+
+  private send(msg: ServerMessage) {
+    this.sink.send(JSON.stringify(msg))
+  }
+
+  private schedule(delay: number) {
+    if (this.timer || this.closed) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.pump()
+    }, delay)
+  }
+
+  private pump() {
+    if (this.closed || this.cursor < 0) return
+    if (this.sink.bufferedAmount() > this.limits.highWaterBytes) return this.schedule(this.limits.batchDelayMs)
+    const hub = this.hub
+    if (this.cursor < hub.oldestSeq - 1) {
+      const missed = hub.oldestSeq - 1 - this.cursor
+      this.send({ type: 'gap', fromSeq: this.cursor + 1, toSeq: hub.oldestSeq - 1, missed, reason: 'evicted' })
+      this.cursor = hub.oldestSeq - 1
+    }
+    if (this.cursor >= hub.headSeq) return
+    const batch: StoredEvent[] = []
+    let bytes = 0
+    let last = this.cursor
+    for (const e of hub.after(this.cursor, this.limits.maxBatchEvents)) {
+      last = e.seq
+      if (!this.visible(e)) continue
+      batch.push(e)
+      bytes += e.bytes?.length ?? 0
+      if (bytes >= this.limits.maxBatchBytes) break
+    }
+    this.cursor = last
+    if (batch.length) this.sink.send(JSON.stringify({ type: 'events', events: batch.map(toWire) }))
+    if (this.cursor < hub.headSeq) this.schedule(0)
+  }
+}

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { ClientMessageSchema, validate, type ServerMessage } from '@socklab/shared'
+import { LiveFeed } from '../../events/live-feed.ts'
+
+/** Largest frame a browser may send; a bigger one closes the socket with 1009 (message too big). */
+export const WS_MAX_PAYLOAD = 64 * 1024
+
+/** GET /api/events (WebSocket): the live event stream, resumable by seq. */
+const eventsWs: FastifyPluginAsync = async (app) => {
+  app.get('/events', { websocket: true }, (socket) => {
+    const sendMsg = (m: ServerMessage) => socket.send(JSON.stringify(m))
+    const feed = new LiveFeed(
+      app.hub,
+      { send: (text) => socket.send(text), bufferedAmount: () => socket.bufferedAmount },
+      () => app.endpoints.list().map((e) => e.detail()),
+    )
+    socket.on('message', (raw, isBinary) => {
+      let msg: unknown
+      try {
+        msg = JSON.parse(isBinary ? '' : raw.toString())
+      } catch {
+        return sendMsg({ type: 'error', error: { code: 'EBADJSON', message: 'message is not valid JSON' } })
+      }
+      const checked = validate(ClientMessageSchema, msg)
+      if (!checked.ok) return sendMsg({ type: 'error', error: checked.error })
+      const m = checked.value
+      if (m.type === 'hello') feed.hello(m.after, m.serverId)
+      else sendMsg({ type: 'pong', ...(m.id !== undefined ? { id: m.id } : {}), seq: app.hub.headSeq })
+    })
+    socket.on('close', () => feed.close())
+    socket.on('error', () => feed.close())
+  })
+}
+
+export default eventsWs

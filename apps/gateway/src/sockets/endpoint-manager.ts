@@ -1,0 +1,76 @@
+import { ENDPOINT_OPTION_SCHEMAS, validate, type EndpointKind, type EndpointOptions } from '@socklab/shared'
+import type { Endpoint, EndpointContext } from './endpoint.ts'
+import { SocketError } from './socket-error.ts'
+import { TcpServerEndpoint } from './tcp-server.ts'
+import { TcpClientEndpoint } from './tcp-client.ts'
+import { UdpEndpoint } from './udp-socket.ts'
+
+type EndpointFactory = (id: string, options: any, ctx: EndpointContext) => Endpoint<any>
+
+/**
+ * Which class runs each endpoint kind. New kinds add a line here (and their schema in
+ * packages/shared ENDPOINT_OPTION_SCHEMAS).
+ */
+const FACTORIES: Partial<Record<EndpointKind, EndpointFactory>> = {
+  'tcp-server': (id, o, ctx) => new TcpServerEndpoint(id, o, ctx),
+  'tcp-client': (id, o, ctx) => new TcpClientEndpoint(id, o, ctx),
+  udp: (id, o, ctx) => new UdpEndpoint(id, o, ctx),
+}
+
+export interface CreateContext {
+  owner?: string
+}
+
+/** All endpoints of the gateway: create (validated), find, stop one, stop all on shutdown. */
+export class EndpointManager {
+  private readonly endpoints = new Map<string, Endpoint<any>>()
+  private counter = 0
+
+  constructor(private readonly ctx: EndpointContext) {}
+
+  /** Validate against the kind's schema, start, and register. A failed start registers nothing and throws. */
+  async create(input: unknown, extra: CreateContext = {}): Promise<Endpoint<any>> {
+    const kind = (input as { kind?: unknown })?.kind
+    const schema = ENDPOINT_OPTION_SCHEMAS[kind as EndpointKind]
+    const factory = FACTORIES[kind as EndpointKind]
+    if (!schema || !factory) {
+      throw new SocketError('EVALIDATION', `kind must be one of: ${Object.keys(FACTORIES).join(', ')}`, 'kind')
+    }
+    const checked = validate(schema, input)
+    if (!checked.ok) throw new SocketError(checked.error.code, checked.error.message, checked.error.field)
+    const id = `e${++this.counter}`
+    const endpoint = factory(id, checked.value as EndpointOptions, this.ctx)
+    if (extra.owner) endpoint.owner = extra.owner
+    this.endpoints.set(id, endpoint)
+    try {
+      await endpoint.start()
+    } catch (err) {
+      this.endpoints.delete(id)
+      await endpoint.stop().catch(() => {})
+      this.ctx.hub.append({ type: 'endpoint-removed', endpointId: id })
+      throw err
+    }
+    return endpoint
+  }
+
+  get(id: string): Endpoint<any> {
+    const e = this.endpoints.get(id)
+    if (!e) throw new SocketError('ENOENDPOINT', `no endpoint ${id}`)
+    return e
+  }
+
+  list(): Endpoint<any>[] {
+    return [...this.endpoints.values()]
+  }
+
+  async remove(id: string) {
+    const e = this.get(id)
+    this.endpoints.delete(id)
+    await e.stop()
+    this.ctx.hub.append({ type: 'endpoint-removed', endpointId: id })
+  }
+
+  async closeAll() {
+    await Promise.allSettled(this.list().map((e) => this.remove(e.id)))
+  }
+}

@@ -1,0 +1,52 @@
+import iconv from 'iconv-lite'
+import { base64ToBytes, LINE_ENDINGS, parseHex, type LineEnding, type SendEncoding } from '@socklab/shared'
+import { SocketError } from './socket-error.ts'
+
+/** Text or hex/base64 typed by a person → the bytes to send. Throws a SocketError naming the problem. */
+export function encodePayload(data: string, encoding: SendEncoding = 'utf-8', lineEnding: LineEnding = 'none'): Buffer {
+  const eol = LINE_ENDINGS[lineEnding] ?? ''
+  try {
+    switch (encoding) {
+      case 'hex':
+        return Buffer.concat([Buffer.from(parseHex(data)), Buffer.from(eol)])
+      case 'base64':
+        return Buffer.concat([Buffer.from(base64ToBytes(data)), Buffer.from(eol)])
+      case 'utf-8':
+        return Buffer.from(data + eol, 'utf8')
+      case 'latin1':
+        return Buffer.from(data + eol, 'latin1')
+      case 'ascii':
+        if (/[^\x00-\x7f]/.test(data)) throw new SocketError('EENCODING', 'text has characters outside ASCII; choose utf-8 or gbk', 'data')
+        return Buffer.from(data + eol, 'ascii')
+      default:
+        return encodeText(data + eol, encoding)
+    }
+  } catch (err) {
+    if (err instanceof SocketError) throw err
+    const code = (err as { code?: string }).code ?? 'EENCODING'
+    throw new SocketError(code, `cannot read data as ${encoding}: ${(err as Error).message}`, 'data')
+  }
+}
+
+export function encodeText(text: string, encoding: string): Buffer {
+  if (encoding === 'utf-8' || encoding === 'utf8') return Buffer.from(text, 'utf8')
+  if (encoding === 'latin1') return Buffer.from(text, 'latin1')
+  return iconv.encode(text, encoding)
+}
+
+/** Upper-case a chunk the way the tutorial's `data.decode().upper().encode()` does, in the endpoint's encoding. */
+export function upperCase(chunk: Buffer, encoding: string): Buffer {
+  // ASCII-only fast path: safe in every ASCII-compatible encoding and needs no decode.
+  let ascii = true
+  for (let i = 0; i < chunk.length; i++) if (chunk[i]! >= 0x80) { ascii = false; break }
+  if (ascii) {
+    const out = Buffer.allocUnsafe(chunk.length)
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!
+      out[i] = b >= 0x61 && b <= 0x7a ? b - 32 : b
+    }
+    return out
+  }
+  const text = encoding === 'utf-8' ? chunk.toString('utf8') : iconv.decode(chunk, encoding)
+  return encodeText(text.toUpperCase(), encoding)
+}

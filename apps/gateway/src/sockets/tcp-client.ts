@@ -1,0 +1,114 @@
+import net from 'node:net'
+import type { EndpointActionBody, SendBody, SendResult, TcpClientOptions } from '@socklab/shared'
+import { Endpoint } from './endpoint.ts'
+import { TcpConnection, addressOf } from './tcp-connection.ts'
+import { replyPlan } from './auto-reply.ts'
+import { encodePayload } from './payload.ts'
+import { describeError, SocketError } from './socket-error.ts'
+
+/** A TCP client: connect with a timeout, send, half-close, close, reconnect. Each connect is a new connection row. */
+export class TcpClientEndpoint extends Endpoint<TcpClientOptions> {
+  private conn?: TcpConnection
+
+  start() {
+    return this.connect()
+  }
+
+  async connect() {
+    const { host, port } = this.options
+    const timeoutMs = this.options.timeoutMs ?? 10_000
+    const plan = replyPlan(this.options.reply, this.options.encoding ?? 'utf-8')
+    this.remote = addressOf(host, port)
+    this.setState('connecting')
+    const socket = new net.Socket({ allowHalfOpen: true })
+    const conn = new TcpConnection(this, socket, {
+      state: 'connecting',
+      onData: plan
+        ? (chunk, c) => {
+            const answer = plan.answer(chunk)
+            if (answer && c.writable) c.write(answer, 'reply')
+            if (plan.closeAfter) c.end()
+          }
+        : undefined,
+    })
+    this.conn = conn
+    conn.closed.then(() => {
+      if (this.conn === conn && this.state === 'connected') this.setState('closed')
+    })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const err = Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })
+          socket.destroy(err)
+        }, timeoutMs)
+        socket.once('connect', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        socket.once('error', (err) => {
+          clearTimeout(timer)
+          reject(describeError(err, { host, port, timeoutMs }))
+        })
+        socket.connect({ host, port })
+      })
+    } catch (err) {
+      const e = describeError(err)
+      conn.reason = e.toInfo()
+      await conn.closed
+      this.setState('failed', e.toInfo())
+      throw e
+    }
+    conn.connected()
+    this.local = conn.local
+    this.remote = conn.remote
+    this.setState('connected')
+  }
+
+  private current(): TcpConnection {
+    if (!this.conn || !this.conn.isOpen) throw new SocketError('ENOTCONN', 'not connected: reconnect first')
+    return this.conn
+  }
+
+  send(body: SendBody): SendResult {
+    const bytes = encodePayload(body.data, body.encoding, body.lineEnding)
+    this.current().write(bytes)
+    return { bytes: bytes.length, connections: 1 }
+  }
+
+  closeConnection(connectionId: string, mode: 'end' | 'destroy') {
+    const c = this.connections.get(connectionId) as TcpConnection | undefined
+    if (!c) throw new SocketError('ENOCONN', `no connection ${connectionId} on ${this.id}`, 'connection')
+    if (mode === 'end') c.end()
+    else c.destroy()
+  }
+
+  async action(body: EndpointActionBody) {
+    switch (body.action) {
+      case 'half-close':
+        return this.current().end()
+      case 'close': {
+        const c = this.current()
+        c.destroy()
+        await c.closed
+        return
+      }
+      case 'reconnect':
+        if (this.conn?.isOpen) {
+          this.conn.destroy()
+          await this.conn.closed
+        }
+        return this.connect()
+      default:
+        return super.action(body)
+    }
+  }
+
+  async stop() {
+    const c = this.conn
+    if (c?.isOpen) {
+      c.destroy()
+      await c.closed
+    }
+    if (this.state !== 'closed') this.setState('closed')
+  }
+}

@@ -1,0 +1,6 @@
+export * from './encoding.ts'
+export * from './validate.ts'
+export * from './schema/common.ts'
+export * from './schema/endpoints.ts'
+export * from './schema/events.ts'
+export * from './schema/ws.ts'

@@ -1,0 +1,25 @@
+import { Type, type Static } from 'typebox'
+
+export const PortSchema = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP/UDP port; 0 = any free port' })
+export const HostSchema = Type.String({ minLength: 1, maxLength: 253, description: 'IP address or host name' })
+
+export const AddressSchema = Type.Object({
+  address: Type.String(),
+  port: Type.Integer(),
+  family: Type.Optional(Type.String()),
+})
+export type Address = Static<typeof AddressSchema>
+
+export const HostPortSchema = Type.Object({ host: HostSchema, port: PortSchema }, { additionalProperties: false })
+export type HostPort = Static<typeof HostPortSchema>
+
+/** Every failure the gateway reports: a Node/socket error code (EADDRINUSE, ECONNREFUSED…) or one of ours. */
+export const ErrorInfoSchema = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  field: Type.Optional(Type.String()),
+})
+export type ErrorInfo = Static<typeof ErrorInfoSchema>
+
+export const ErrorBodySchema = Type.Object({ error: ErrorInfoSchema })
+export type ErrorBody = Static<typeof ErrorBodySchema>

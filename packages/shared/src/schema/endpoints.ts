@@ -1,0 +1,189 @@
+import { Type, type Static } from 'typebox'
+import { AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, PortSchema } from './common.ts'
+import { SEND_ENCODINGS, TEXT_ENCODINGS } from '../encoding.ts'
+
+const Name = Type.Optional(Type.String({ maxLength: 80, description: 'a label shown in the panel' }))
+/** Encoding of the text options (greeting, fixed reply); also what `upper` decodes with. */
+const TextEncodingOption = Type.Optional(Type.Union(TEXT_ENCODINGS.map((e) => Type.Literal(e)), { default: 'utf-8' }))
+
+export const ReplyModeSchema = Type.Union([Type.Literal('none'), Type.Literal('echo'), Type.Literal('upper'), Type.Literal('fixed')])
+export type ReplyMode = Static<typeof ReplyModeSchema>
+
+/** Auto-reply, as the tutorial servers do: echo, upper-case echo, or a fixed text; optionally close after replying once. */
+export const ReplySchema = Type.Object(
+  {
+    mode: ReplyModeSchema,
+    text: Type.Optional(Type.String({ maxLength: 65536 })),
+    close: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+export type Reply = Static<typeof ReplySchema>
+
+export const TcpServerOptionsSchema = Type.Object(
+  {
+    kind: Type.Literal('tcp-server'),
+    name: Name,
+    host: Type.Optional(HostSchema),
+    port: PortSchema,
+    backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    greeting: Type.Optional(Type.String({ maxLength: 65536 })),
+    reply: Type.Optional(ReplySchema),
+    encoding: TextEncodingOption,
+    /** Close a connection that sends nothing for this long (0/absent = never). */
+    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    /** Refuse (close at once, counted) connections beyond this many. */
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  },
+  { additionalProperties: false },
+)
+export type TcpServerOptions = Static<typeof TcpServerOptionsSchema>
+
+export const TcpClientOptionsSchema = Type.Object(
+  {
+    kind: Type.Literal('tcp-client'),
+    name: Name,
+    host: HostSchema,
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000 })),
+    reply: Type.Optional(ReplySchema),
+    encoding: TextEncodingOption,
+  },
+  { additionalProperties: false },
+)
+export type TcpClientOptions = Static<typeof TcpClientOptionsSchema>
+
+export const UdpOptionsSchema = Type.Object(
+  {
+    kind: Type.Literal('udp'),
+    name: Name,
+    host: Type.Optional(HostSchema),
+    port: PortSchema,
+    reply: Type.Optional(ReplySchema),
+    encoding: TextEncodingOption,
+    /** Default destination for sends that name none. */
+    remote: Type.Optional(HostPortSchema),
+  },
+  { additionalProperties: false },
+)
+export type UdpOptions = Static<typeof UdpOptionsSchema>
+
+/**
+ * Every kind of endpoint, keyed by `kind`. Later kinds (file transfer, relay, http) add themselves here;
+ * the gateway validates a create request against exactly the schema its `kind` names.
+ */
+export const ENDPOINT_OPTION_SCHEMAS = {
+  'tcp-server': TcpServerOptionsSchema,
+  'tcp-client': TcpClientOptionsSchema,
+  udp: UdpOptionsSchema,
+} as const
+
+export type EndpointKind = keyof typeof ENDPOINT_OPTION_SCHEMAS
+export const ENDPOINT_KINDS = Object.keys(ENDPOINT_OPTION_SCHEMAS) as EndpointKind[]
+export type EndpointOptions = { [K in EndpointKind]: Static<(typeof ENDPOINT_OPTION_SCHEMAS)[K]> }[EndpointKind]
+
+/** Loose envelope used at the REST edge: `kind` first, then the kind's own schema. */
+export const CreateEndpointBodySchema = Type.Object(
+  { kind: Type.Union(ENDPOINT_KINDS.map((k) => Type.Literal(k))) },
+  { additionalProperties: true },
+)
+
+export const EndpointStateSchema = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('listening'),
+  /** Listening socket closed, accepted connections still talking. */
+  Type.Literal('not-listening'),
+  Type.Literal('connecting'),
+  Type.Literal('connected'),
+  Type.Literal('bound'),
+  Type.Literal('closed'),
+  Type.Literal('failed'),
+])
+export type EndpointState = Static<typeof EndpointStateSchema>
+
+export const EndpointStatsSchema = Type.Object({
+  connections: Type.Integer({ description: 'open connections now' }),
+  totalConnections: Type.Integer(),
+  refused: Type.Integer({ description: 'connections closed at once because of maxConnections' }),
+  bytesIn: Type.Number(),
+  bytesOut: Type.Number(),
+})
+export type EndpointStats = Static<typeof EndpointStatsSchema>
+
+export const EndpointInfoSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  name: Type.Optional(Type.String()),
+  state: EndpointStateSchema,
+  local: Type.Optional(AddressSchema),
+  remote: Type.Optional(AddressSchema),
+  options: Type.Record(Type.String(), Type.Unknown()),
+  error: Type.Optional(ErrorInfoSchema),
+  createdAt: Type.Number(),
+  owner: Type.Optional(Type.String()),
+  shared: Type.Optional(Type.Boolean()),
+  stats: EndpointStatsSchema,
+})
+export type EndpointInfo = Static<typeof EndpointInfoSchema>
+
+export const ConnectionStateSchema = Type.Union([
+  Type.Literal('connecting'),
+  Type.Literal('open'),
+  /** The peer sent FIN: its recv loop ended; we may still send. */
+  Type.Literal('fin-received'),
+  /** We sent FIN (half-close): the peer's recv returns empty; it may still send. */
+  Type.Literal('fin-sent'),
+  Type.Literal('closed'),
+  Type.Literal('reset'),
+])
+export type ConnectionState = Static<typeof ConnectionStateSchema>
+
+export const ConnectionInfoSchema = Type.Object({
+  id: Type.String(),
+  endpointId: Type.String(),
+  remote: AddressSchema,
+  local: AddressSchema,
+  state: ConnectionStateSchema,
+  bytesIn: Type.Number(),
+  bytesOut: Type.Number(),
+  openedAt: Type.Number(),
+  closedAt: Type.Optional(Type.Number()),
+  reason: Type.Optional(ErrorInfoSchema),
+})
+export type ConnectionInfo = Static<typeof ConnectionInfoSchema>
+
+export const EndpointDetailSchema = Type.Intersect([
+  EndpointInfoSchema,
+  Type.Object({ connections: Type.Array(ConnectionInfoSchema) }),
+])
+export type EndpointDetail = EndpointInfo & { connections: ConnectionInfo[] }
+
+export const SendBodySchema = Type.Object(
+  {
+    data: Type.String({ maxLength: 8 * 1024 * 1024 }),
+    encoding: Type.Optional(Type.Union(SEND_ENCODINGS.map((e) => Type.Literal(e)), { default: 'utf-8' })),
+    lineEnding: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('lf'), Type.Literal('crlf')])),
+    /** TCP server: a connection id, or "all" (the default) to broadcast. */
+    connection: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** UDP: where to send (falls back to the socket's `remote`). */
+    to: Type.Optional(HostPortSchema),
+  },
+  { additionalProperties: false },
+)
+export type SendBody = Static<typeof SendBodySchema>
+
+export const SendResultSchema = Type.Object({ bytes: Type.Integer(), connections: Type.Integer() })
+export type SendResult = Static<typeof SendResultSchema>
+
+export const CloseConnectionBodySchema = Type.Object(
+  { mode: Type.Optional(Type.Union([Type.Literal('end'), Type.Literal('destroy')], { default: 'end' })) },
+  { additionalProperties: false },
+)
+export type CloseConnectionBody = Static<typeof CloseConnectionBodySchema>
+
+/** Actions on an endpoint other than send/close: `stop-listening` (TCP server), `reconnect` (TCP client), `half-close` (TCP client). */
+export const EndpointActionBodySchema = Type.Object(
+  { action: Type.Union([Type.Literal('stop-listening'), Type.Literal('reconnect'), Type.Literal('half-close'), Type.Literal('close')]) },
+  { additionalProperties: false },
+)
+export type EndpointActionBody = Static<typeof EndpointActionBodySchema>

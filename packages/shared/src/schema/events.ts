@@ -1,0 +1,80 @@
+import { Type, type Static } from 'typebox'
+import { AddressSchema, ErrorInfoSchema } from './common.ts'
+import { ConnectionInfoSchema, ConnectionStateSchema, EndpointInfoSchema } from './endpoints.ts'
+
+/**
+ * Everything that happens on the gateway is one of these events. Each has `seq` (increasing per
+ * gateway run, no gaps at the source), `ts` (ms since epoch) and `endpointId`; `type` discriminates.
+ * The same objects go over REST (`/api/endpoints/:id/events`) and the WebSocket (`/api/events`).
+ */
+const Base = {
+  seq: Type.Integer(),
+  ts: Type.Number(),
+  endpointId: Type.String(),
+}
+
+/** The endpoint was created or changed state/stats; carries its full snapshot (connections excluded). */
+export const EndpointEventSchema = Type.Object({ ...Base, type: Type.Literal('endpoint'), endpoint: EndpointInfoSchema })
+export const EndpointRemovedEventSchema = Type.Object({ ...Base, type: Type.Literal('endpoint-removed') })
+
+export const ConnectionOpenedEventSchema = Type.Object({
+  ...Base,
+  type: Type.Literal('connection-opened'),
+  connectionId: Type.String(),
+  connection: ConnectionInfoSchema,
+})
+
+/** Half-close (FIN either way), close, reset. */
+export const ConnectionStateEventSchema = Type.Object({
+  ...Base,
+  type: Type.Literal('connection-state'),
+  connectionId: Type.String(),
+  state: ConnectionStateSchema,
+  reason: Type.Optional(ErrorInfoSchema),
+})
+
+/** Bytes in or out. `data` is base64 of the raw bytes; `total` is the running byte count that way on that connection/socket. */
+export const DataEventSchema = Type.Object({
+  ...Base,
+  type: Type.Literal('data'),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  connectionId: Type.Optional(Type.String()),
+  /** UDP: the datagram's sender (in) or recipient (out). */
+  peer: Type.Optional(AddressSchema),
+  size: Type.Integer(),
+  data: Type.String(),
+  total: Type.Number(),
+  /** What produced an outgoing chunk: user send, greeting, auto-reply… */
+  origin: Type.Optional(Type.String()),
+})
+
+export const ErrorEventSchema = Type.Object({
+  ...Base,
+  type: Type.Literal('error'),
+  connectionId: Type.Optional(Type.String()),
+  error: ErrorInfoSchema,
+})
+
+/** A human-readable fact worth a line in the log (stopped listening, refused a connection over the limit…). */
+export const NoteEventSchema = Type.Object({
+  ...Base,
+  type: Type.Literal('note'),
+  connectionId: Type.Optional(Type.String()),
+  text: Type.String(),
+})
+
+export const SocklabEventSchema = Type.Union([
+  EndpointEventSchema,
+  EndpointRemovedEventSchema,
+  ConnectionOpenedEventSchema,
+  ConnectionStateEventSchema,
+  DataEventSchema,
+  ErrorEventSchema,
+  NoteEventSchema,
+])
+export type SocklabEvent = Static<typeof SocklabEventSchema>
+export type SocklabEventType = SocklabEvent['type']
+export type EventOf<T extends SocklabEventType> = Extract<SocklabEvent, { type: T }>
+/** An event before the hub stamps it. */
+export type EventInput = SocklabEvent extends infer E ? (E extends SocklabEvent ? Omit<E, 'seq' | 'ts'> : never) : never
+export type DataEvent = EventOf<'data'>
