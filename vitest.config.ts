@@ -6,6 +6,8 @@ export default defineConfig({
     projects: [
       { test: { name: 'shared', root: './packages/shared', include: ['test/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'gateway', root: './apps/gateway', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
+      // The panel's plain modules (live model, log ring, formatting); the UI itself is tested in Chromium by e2e.
+      { test: { name: 'web', root: './apps/web', include: ['test/**/*.test.ts'], environment: 'node' } },
       {
         test: {
           name: 'e2e',

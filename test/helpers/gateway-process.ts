@@ -19,7 +19,8 @@ export interface GatewayProcess {
 export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const dataDir = env.SOCKLAB_DATA ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'socklab-e2e-')))
   const child = spawn(process.execPath, [GATEWAY_ENTRY], {
-    env: { ...process.env, SOCKLAB_HOST: '127.0.0.1', SOCKLAB_PORT: '0', SOCKLAB_DATA: dataDir, ...env },
+    // Auth is on by default in the product; tests opt in by passing SOCKLAB_AUTH=on (test/security does).
+    env: { ...process.env, SOCKLAB_HOST: '127.0.0.1', SOCKLAB_PORT: '0', SOCKLAB_DATA: dataDir, SOCKLAB_AUTH: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

@@ -1,10 +1,17 @@
 import type { FastifyInstance, FastifyError } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import socklab from './plugins/app/socklab.ts'
+import access, { ACCESS_STATUS } from './plugins/app/access.ts'
+import authRoutes from './routes/api/auth.ts'
+import peopleRoutes from './routes/api/people.ts'
+import auditRoutes from './routes/api/audit.ts'
 import websocket from './plugins/external/websocket.ts'
 import webPanel from './plugins/external/web-panel.ts'
 import endpointRoutes from './routes/api/endpoints.ts'
 import eventsWs from './routes/api/events-ws.ts'
+import relayRoutes from './routes/api/relay.ts'
+import fileRoutes from './routes/api/files.ts'
+import transferRoutes from './routes/api/transfers.ts'
 import { SocketError } from './sockets/socket-error.ts'
 import type { GatewayConfig } from './config.ts'
 
@@ -24,14 +31,41 @@ const STATUS: Record<string, number> = {
   EADDRINUSE: 409,
   ENOTCONN: 409,
   EPIPE: 409,
+  // Files area: a refused name is a bad request, whether or not something by that name exists.
+  EBADPATH: 400,
+  ENOENT: 404,
+  ENOTDIR: 409,
+  EISDIR: 409,
+  EEXIST: 409,
+  ENOTEMPTY: 409,
+  ESHORT: 400,
+  EFBIG: 413,
+  ENOSPC: 507,
+  EDQUOT: 507,
+  ...ACCESS_STATUS,
 }
 
-function fieldFromValidation(err: FastifyError): string | undefined {
-  const v = err.validation?.[0] as { instancePath?: string; params?: { additionalProperties?: string[] } } | undefined
-  if (!v) return undefined
+type ValidationItem = { instancePath?: string; keyword?: string; message?: string; params?: Record<string, any> }
+
+/**
+ * One sentence naming the field, from the schema errors of a request (the raw list repeats itself:
+ * "must be equal to constant" once per allowed value, and a "schema is false" echo per unknown field).
+ */
+function describeValidation(err: FastifyError): { message: string; field?: string } {
+  const list = (err.validation ?? []) as ValidationItem[]
+  const v = list.find((e) => e.keyword !== 'boolean') ?? list[0]
+  if (!v) return { message: err.message }
   const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
-  const extra = v.params?.additionalProperties?.[0]
-  return [path, extra].filter(Boolean).join('.') || undefined
+  const extra = v.params?.additionalProperties?.[0] ?? v.params?.requiredProperties?.[0]
+  const field = [path, extra].filter(Boolean).join('.') || undefined
+  const allowed = list.filter((e) => e.instancePath === v.instancePath && e.keyword === 'const').map((e) => e.params?.allowedValue)
+  const name = field ?? err.validationContext ?? 'body'
+  const message =
+    v.keyword === 'additionalProperties' ? `unknown field "${field}"`
+    : v.keyword === 'required' ? `missing field "${field}"`
+    : allowed.length ? `${name} must be one of: ${allowed.join(', ')}`
+    : `${name} ${v.message}`
+  return { message, ...(field ? { field } : {}) }
 }
 
 /** The whole gateway as a plugin; server.ts (or a test) decides where it listens. */
@@ -43,8 +77,7 @@ export default async function app(fastify: FastifyInstance, opts: { config: Gate
       return reply.code(STATUS[err.code] ?? 422).send({ error: err.toInfo() })
     }
     if (err.validation) {
-      const field = fieldFromValidation(err)
-      return reply.code(400).send({ error: { code: 'EVALIDATION', message: err.message, ...(field ? { field } : {}) } })
+      return reply.code(400).send({ error: { code: 'EVALIDATION', ...describeValidation(err) } })
     }
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
       return reply.code(400).send({ error: { code: 'EBADJSON', message: 'request body is not valid JSON' } })
@@ -57,11 +90,18 @@ export default async function app(fastify: FastifyInstance, opts: { config: Gate
   })
 
   await fastify.register(socklab, { config: opts.config })
+  await fastify.register(access, { config: opts.config })
   await fastify.register(websocket)
   await fastify.register(
     async (api) => {
+      await api.register(authRoutes)
+      await api.register(peopleRoutes)
+      await api.register(auditRoutes)
       await api.register(endpointRoutes)
       await api.register(eventsWs)
+      await api.register(relayRoutes)
+      await api.register(fileRoutes)
+      await api.register(transferRoutes)
     },
     { prefix: '/api' },
   )

@@ -4,12 +4,18 @@ import os from 'node:os'
 import path from 'node:path'
 import app from '../src/app.ts'
 import type { GatewayConfig } from '../src/config.ts'
+import type { EventHub } from '../src/events/event-hub.ts'
+import type { EndpointManager } from '../src/sockets/endpoint-manager.ts'
 
 export interface TestGateway {
   app: FastifyInstance
   url: string
   wsUrl: string
   dataDir: string
+  /** The app's own plugin context: its decorations (hub, endpoints, websocketServer…) are not on `app`. */
+  context: FastifyInstance
+  hub: EventHub
+  endpoints: EndpointManager
   /** JSON request against the API; returns status and parsed body. */
   api<T = any>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>
   close(): Promise<void>
@@ -25,9 +31,16 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     historyEvents: 100_000,
     historyBytes: 64 * 1024 * 1024,
     logLevel: 'silent',
+    // The product default is auth on; tests opt in with `auth: true` (access-*.test.ts do).
+    auth: false,
     ...overrides,
   }
   const fastify = Fastify({ logger: false })
+  // The first plugin context created is the app's; its decorations (hub, endpoints) live there.
+  let appContext: FastifyInstance | undefined
+  fastify.addHook('onRegister', (instance) => {
+    appContext ??= instance
+  })
   await fastify.register(app, { config })
   await fastify.listen({ host: config.host, port: 0 })
   const { port } = fastify.server.address() as { port: number }
@@ -37,6 +50,9 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     url,
     wsUrl: `ws://127.0.0.1:${port}/api/events`,
     dataDir,
+    context: appContext!,
+    hub: appContext!.hub,
+    endpoints: appContext!.endpoints,
     async api(method, urlPath, body, headers = {}) {
       const res = await fetch(url + urlPath, {
         method,

@@ -76,7 +76,8 @@ export class EventHub {
   /** Events with seq > after, oldest first, at most `limit`. */
   after(after: number, limit = Infinity, filter?: (e: StoredEvent) => boolean): StoredEvent[] {
     const out: StoredEvent[] = []
-    const first = Math.max(after + 1, this.oldestSeq)
+    // seq are integers; a fractional `after` must not index between ring slots.
+    const first = Math.max(Math.floor(after) + 1, this.oldestSeq)
     for (let seq = first; seq <= this.headSeq && out.length < limit; seq++) {
       const e = this.ring[(this.start + (seq - this.oldestSeq)) % this.ring.length]!
       if (!filter || filter(e)) out.push(e)

@@ -4,6 +4,11 @@ import { SocketError } from './socket-error.ts'
 import { TcpServerEndpoint } from './tcp-server.ts'
 import { TcpClientEndpoint } from './tcp-client.ts'
 import { UdpEndpoint } from './udp-socket.ts'
+import { TcpRelayEndpoint } from './tcp-relay.ts'
+import { DownloadServerEndpoint } from './download-server.ts'
+import { UploadServerEndpoint } from './upload-server.ts'
+import { RawUploadServerEndpoint } from './raw-upload-server.ts'
+import { FileClientEndpoint } from './file-client.ts'
 
 type EndpointFactory = (id: string, options: any, ctx: EndpointContext) => Endpoint<any>
 
@@ -15,18 +20,31 @@ const FACTORIES: Partial<Record<EndpointKind, EndpointFactory>> = {
   'tcp-server': (id, o, ctx) => new TcpServerEndpoint(id, o, ctx),
   'tcp-client': (id, o, ctx) => new TcpClientEndpoint(id, o, ctx),
   udp: (id, o, ctx) => new UdpEndpoint(id, o, ctx),
+  'tcp-relay': (id, o, ctx) => new TcpRelayEndpoint(id, o, ctx),
+  'download-server': (id, o, ctx) => new DownloadServerEndpoint(id, o, ctx),
+  'upload-server': (id, o, ctx) => new UploadServerEndpoint(id, o, ctx),
+  'raw-upload-server': (id, o, ctx) => new RawUploadServerEndpoint(id, o, ctx),
+  'file-client': (id, o, ctx) => new FileClientEndpoint(id, o, ctx),
 }
 
 export interface CreateContext {
   owner?: string
+  ownerId?: string
 }
 
 /** All endpoints of the gateway: create (validated), find, stop one, stop all on shutdown. */
 export class EndpointManager {
   private readonly endpoints = new Map<string, Endpoint<any>>()
   private counter = 0
+  private readonly registerListeners = new Set<(e: Endpoint<any>) => void>()
 
   constructor(private readonly ctx: EndpointContext) {}
+
+  /** Hear of every endpoint as it is registered, before it starts (the access layer records its owner). */
+  onRegister(listener: (e: Endpoint<any>) => void): () => void {
+    this.registerListeners.add(listener)
+    return () => this.registerListeners.delete(listener)
+  }
 
   /** Validate against the kind's schema, start, and register. A failed start registers nothing and throws. */
   async create(input: unknown, extra: CreateContext = {}): Promise<Endpoint<any>> {
@@ -41,7 +59,9 @@ export class EndpointManager {
     const id = `e${++this.counter}`
     const endpoint = factory(id, checked.value as EndpointOptions, this.ctx)
     if (extra.owner) endpoint.owner = extra.owner
+    if (extra.ownerId) endpoint.ownerId = extra.ownerId
     this.endpoints.set(id, endpoint)
+    for (const l of this.registerListeners) l(endpoint)
     try {
       await endpoint.start()
     } catch (err) {

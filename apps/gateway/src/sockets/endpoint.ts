@@ -34,6 +34,8 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
   remote?: Address
   error?: ErrorInfo
   owner?: string
+  /** The owning person's id (the access layer checks this; `owner` is the name shown). */
+  ownerId?: string
   shared?: boolean
   readonly createdAt = Date.now()
   readonly connections = new Map<string, ConnectionRecord>()

@@ -81,7 +81,8 @@ export class TcpConnection extends ConnectionRecord {
   }
 
   get writable(): boolean {
-    return this.state === 'open' || this.state === 'fin-received'
+    // After the peer's FIN we answer with ours by default: state stays fin-received, but nothing more can go out.
+    return (this.state === 'open' || this.state === 'fin-received') && !this.socket.writableEnded
   }
 
   /** Send bytes; `origin` says who asked (send, greeting, reply…). Returns false when the socket is buffering. */

@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox'
 import { AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, PortSchema } from './common.ts'
 import { SEND_ENCODINGS, TEXT_ENCODINGS } from '../encoding.ts'
+import { RelaySideSchema, TcpRelayOptionsSchema } from './relay.ts'
+import { HttpStaticOptionsSchema } from './http.ts'
+import { DownloadServerOptionsSchema, FileClientOptionsSchema, RawUploadServerOptionsSchema, UploadServerOptionsSchema } from './transfers.ts'
 
 const Name = Type.Optional(Type.String({ maxLength: 80, description: 'a label shown in the panel' }))
 /** Encoding of the text options (greeting, fixed reply); also what `upper` decodes with. */
@@ -76,6 +79,12 @@ export const ENDPOINT_OPTION_SCHEMAS = {
   'tcp-server': TcpServerOptionsSchema,
   'tcp-client': TcpClientOptionsSchema,
   udp: UdpOptionsSchema,
+  'tcp-relay': TcpRelayOptionsSchema,
+  'http-static': HttpStaticOptionsSchema,
+  'download-server': DownloadServerOptionsSchema,
+  'upload-server': UploadServerOptionsSchema,
+  'raw-upload-server': RawUploadServerOptionsSchema,
+  'file-client': FileClientOptionsSchema,
 } as const
 
 export type EndpointKind = keyof typeof ENDPOINT_OPTION_SCHEMAS
@@ -149,6 +158,10 @@ export const ConnectionInfoSchema = Type.Object({
   openedAt: Type.Number(),
   closedAt: Type.Optional(Type.Number()),
   reason: Type.Optional(ErrorInfoSchema),
+  /** TCP relay: the relay's own connection to the target for this pair (remote/local above are the client's leg). */
+  target: Type.Optional(
+    Type.Object({ remote: AddressSchema, local: Type.Optional(AddressSchema), bytesIn: Type.Number(), bytesOut: Type.Number() }),
+  ),
 })
 export type ConnectionInfo = Static<typeof ConnectionInfoSchema>
 
@@ -167,6 +180,8 @@ export const SendBodySchema = Type.Object(
     connection: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** UDP: where to send (falls back to the socket's `remote`). */
     to: Type.Optional(HostPortSchema),
+    /** TCP relay: inject into the pair named by `connection`, toward its client or its target. */
+    toward: Type.Optional(RelaySideSchema),
   },
   { additionalProperties: false },
 )

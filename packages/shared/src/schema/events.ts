@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox'
 import { AddressSchema, ErrorInfoSchema } from './common.ts'
 import { ConnectionInfoSchema, ConnectionStateSchema, EndpointInfoSchema } from './endpoints.ts'
+import { RelayFaultEventSchema, RelaySideSchema } from './relay.ts'
+import { HttpRequestEventSchema } from './http.ts'
+import { TransferEventSchema } from './transfers.ts'
 
 /**
  * Everything that happens on the gateway is one of these events. Each has `seq` (increasing per
@@ -46,6 +49,8 @@ export const DataEventSchema = Type.Object({
   total: Type.Number(),
   /** What produced an outgoing chunk: user send, greeting, auto-reply… */
   origin: Type.Optional(Type.String()),
+  /** TCP relay: which side of the pair this chunk was read from (in) or written to (out). */
+  leg: Type.Optional(RelaySideSchema),
 })
 
 export const ErrorEventSchema = Type.Object({
@@ -71,6 +76,9 @@ export const SocklabEventSchema = Type.Union([
   DataEventSchema,
   ErrorEventSchema,
   NoteEventSchema,
+  RelayFaultEventSchema,
+  HttpRequestEventSchema,
+  TransferEventSchema,
 ])
 export type SocklabEvent = Static<typeof SocklabEventSchema>
 export type SocklabEventType = SocklabEvent['type']

@@ -12,10 +12,15 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 
 /** REST for endpoints: thin — every decision is made in sockets/. */
 const endpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/endpoints', async () => app.endpoints.list().map((e) => e.info()))
+  app.get('/endpoints', async (req) =>
+    app.endpoints
+      .list()
+      .filter((e) => app.access.visibleTo(req.socklabCaller, e.id))
+      .map((e) => e.info()),
+  )
 
   app.post('/endpoints', { schema: { body: CreateEndpointBodySchema } }, async (req, reply) => {
-    const endpoint = await app.endpoints.create(req.body, { owner: req.socklabUser?.name })
+    const endpoint = await app.endpoints.create(req.body, { owner: req.socklabUser?.name, ownerId: req.socklabUser?.id })
     return reply.code(201).send(endpoint.detail())
   })
 

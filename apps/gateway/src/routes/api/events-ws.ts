@@ -7,14 +7,23 @@ export const WS_MAX_PAYLOAD = 64 * 1024
 
 /** GET /api/events (WebSocket): the live event stream, resumable by seq. */
 const eventsWs: FastifyPluginAsync = async (app) => {
-  app.get('/events', { websocket: true }, (socket) => {
+  app.get('/events', { websocket: true }, (socket, req) => {
     const sendMsg = (m: ServerMessage) => socket.send(JSON.stringify(m))
+    // Each viewer sees only what their role allows (checked again per event: roles and sharing change).
+    const caller = req.socklabCaller
     const feed = new LiveFeed(
       app.hub,
       { send: (text) => socket.send(text), bufferedAmount: () => socket.bufferedAmount },
-      () => app.endpoints.list().map((e) => e.detail()),
+      () => app.endpoints.list().filter((e) => app.access.visibleTo(caller, e.id)).map((e) => e.detail()),
+      app.access.eventFilter(caller),
     )
+    const untrack = app.access.trackSocket(caller, () => socket.close(1008, 'access revoked'))
     socket.on('message', (raw, isBinary) => {
+      const allowed = app.access.checkMessage(caller)
+      if (!allowed.ok) {
+        if (allowed.close) return socket.close(1008, allowed.error.message)
+        return sendMsg({ type: 'error', error: allowed.error })
+      }
       let msg: unknown
       try {
         msg = JSON.parse(isBinary ? '' : raw.toString())
@@ -27,7 +36,10 @@ const eventsWs: FastifyPluginAsync = async (app) => {
       if (m.type === 'hello') feed.hello(m.after, m.serverId)
       else sendMsg({ type: 'pong', ...(m.id !== undefined ? { id: m.id } : {}), seq: app.hub.headSeq })
     })
-    socket.on('close', () => feed.close())
+    socket.on('close', () => {
+      feed.close()
+      untrack()
+    })
     socket.on('error', () => feed.close())
   })
 }

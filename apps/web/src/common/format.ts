@@ -1,0 +1,44 @@
+import type { Address } from '@socklab/shared'
+
+/** `127.0.0.1:5000`, `[::1]:5000`. */
+export function formatAddress(a: Address | { host: string; port: number } | undefined | null): string {
+  if (!a) return ''
+  const host = 'address' in a ? a.address : a.host
+  return `${host.includes(':') ? `[${host}]` : host}:${a.port}`
+}
+
+/** Byte counts in B / KiB / MiB / GiB, exact below 10 KiB so small lessons show exact numbers. */
+export function formatBytes(n: number): string {
+  if (n < 10 * 1024) return `${n} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let v = n / 1024
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  return `${v.toFixed(v < 100 ? 1 : 0)} ${units[u]}`
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+
+/** Local wall-clock time with milliseconds: `14:03:07.125`. */
+export function formatTime(ts: number): string {
+  const d = new Date(ts)
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+}
+
+/** Remove empty form values ('' / null / undefined), recursively, so optional API fields are just absent. */
+export function withoutEmpty<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) {
+    if (v === '' || v === null || v === undefined) continue
+    if (typeof v === 'object' && !Array.isArray(v)) {
+      const inner = withoutEmpty(v as Record<string, unknown>)
+      if (Object.keys(inner).length) out[k] = inner
+      continue
+    }
+    out[k] = v
+  }
+  return out as Partial<T>
+}

@@ -1,0 +1,56 @@
+import type { FeatureMessages } from '../i18n/index.ts'
+
+export default {
+  en: {
+    connections: {
+      title: 'Connections',
+      none: 'No connections yet.',
+      hideClosed: 'hide {n} closed',
+      remote: 'Remote',
+      local: 'Local',
+      state: 'State',
+      in: 'In',
+      out: 'Out',
+      since: 'Since',
+      sendTo: 'Send to',
+      end: 'FIN',
+      endTitle: 'Half-close: send FIN (end); the peer may still send',
+      destroy: 'Destroy',
+      destroyTitle: 'Close the socket now',
+      states: {
+        connecting: 'connecting',
+        open: 'open',
+        'fin-received': 'FIN received',
+        'fin-sent': 'FIN sent',
+        closed: 'closed',
+        reset: 'reset',
+      },
+    },
+  },
+  'zh-CN': {
+    connections: {
+      title: '连接',
+      none: '还没有连接。',
+      hideClosed: '隐藏 {n} 个已关闭',
+      remote: '远端',
+      local: '本地',
+      state: '状态',
+      in: '收到',
+      out: '发出',
+      since: '连接时间',
+      sendTo: '发给它',
+      end: 'FIN',
+      endTitle: '半关闭：发送 FIN；对方仍可发送',
+      destroy: '断开',
+      destroyTitle: '立即关闭套接字',
+      states: {
+        connecting: '连接中',
+        open: '已打开',
+        'fin-received': '收到 FIN',
+        'fin-sent': '已发 FIN',
+        closed: '已关闭',
+        reset: '被重置',
+      },
+    },
+  },
+} satisfies FeatureMessages
