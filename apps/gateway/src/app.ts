@@ -90,8 +90,9 @@ export default async function app(fastify: FastifyInstance, opts: { config: Gate
   })
 
   await fastify.register(socklab, { config: opts.config })
-  await fastify.register(access, { config: opts.config })
   await fastify.register(websocket)
+  // After websocket: its hooks mark upgrade requests first, so a refused upgrade's socket is closed by it.
+  await fastify.register(access, { config: opts.config })
   await fastify.register(
     async (api) => {
       await api.register(authRoutes)

@@ -1,4 +1,5 @@
 /** EventHub (bounded history with global seq) and LiveFeed (one viewer's cursor over it), on their own. */
+import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { EndpointDetail, ServerMessage, SocklabEvent } from '@socklab/shared'
 import { EventHub, toWire, type StoredEvent } from '../src/events/event-hub.ts'
@@ -51,6 +52,21 @@ describe('EventHub', () => {
     expect(hub.storedBytes).toBe(90)
     expect(hub.size).toBe(4)
     expect(hub.after(0).map((e) => e.bytes?.[0])).toEqual([7, 8, 9, undefined])
+  })
+
+  it('copies payloads into its arena and keeps every held one intact as the arena wraps around', () => {
+    const hub = new EventHub({ maxEvents: 50, maxBytes: 1000 })
+    const sent = new Map<number, Buffer>()
+    for (let i = 0; i < 3000; i++) {
+      const payload = randomBytes(i % 7 === 0 ? 0 : (i * 7919) % 331)
+      const e = hub.append(data('e1', payload))
+      sent.set(e.seq, Buffer.from(payload))
+      payload.fill(0) // the caller may reuse its buffer: the hub holds a copy
+      expect(hub.storedBytes).toBeLessThanOrEqual(1000)
+      for (const held of hub.after(0)) expect(held.bytes!.equals(sent.get(held.seq)!), `seq ${held.seq} after ${i}`).toBe(true)
+    }
+    expect(hub.size).toBeGreaterThan(2)
+    expect(hub.evicted + hub.size).toBe(3000)
   })
 
   it('keeps a single event larger than maxBytes alone rather than dropping the newest', () => {
@@ -237,6 +253,36 @@ describe('LiveFeed', () => {
     await waitFor(() => sink.seqs.length === 5, 'catch-up')
     expect(sink.of('gap')).toEqual([{ type: 'gap', fromSeq: 1, toSeq: 7, missed: 7, reason: 'evicted' }])
     expect(sink.seqs).toEqual(range(8, 12))
+    feed.close()
+  })
+
+  it('gives each viewer its payload budget per second in full, then previews marked truncated, then refills', async () => {
+    const hub = new EventHub({ maxEvents: 1000, maxBytes: 1e7 })
+    const rate = 20_000
+    const { sink, feed } = feedOf(hub, { payloadBytesPerSecond: rate, previewBytes: 4 })
+    feed.hello()
+    const payload = (i: number) => Buffer.alloc(8000, i)
+    for (let i = 0; i < 4; i++) hub.append(data('e1', payload(i)))
+    const started = performance.now()
+    await waitFor(() => sink.seqs.length === 4, 'four data events')
+    const wire = sink.of('events').flatMap((m) => m.events) as Extract<SocklabEvent, { type: 'data' }>[]
+    // 20 000 bytes of budget: two 8000-byte chunks go in full, the rest as 4-byte previews; sizes stay true.
+    expect(wire.map((e) => [e.size, Buffer.from(e.data, 'base64').length, e.truncated])).toEqual([
+      [8000, 8000, undefined],
+      [8000, 8000, undefined],
+      [8000, 4, true],
+      [8000, 4, true],
+    ])
+    expect(Buffer.from(wire[2]!.data, 'base64')).toEqual(Buffer.alloc(4, 2))
+    // Events without payload are never held back.
+    hub.append(note('e1', 'still here'))
+    await waitFor(() => sink.seqs.length === 5, 'the note')
+    // The budget refills with time: a later chunk goes in full again.
+    await waitFor(() => performance.now() - started >= (8000 / rate) * 1000 + 100, 'the budget to refill', { timeoutMs: 2000 })
+    hub.append(data('e1', payload(9)))
+    await waitFor(() => sink.seqs.length === 6, 'the later chunk')
+    const later = sink.of('events').at(-1)!.events.at(-1) as Extract<SocklabEvent, { type: 'data' }>
+    expect([later.size, Buffer.from(later.data, 'base64').length, later.truncated]).toEqual([8000, 8000, undefined])
     feed.close()
   })
 

@@ -117,7 +117,9 @@ export function assertWellFormed(events: SocklabEvent[]) {
     last = e.seq
     if (!(e.ts > 1.6e12)) throw new Error(`event ${e.seq} has no usable ts (${e.ts})`)
     if (e.type === 'data') {
-      if (Buffer.from(e.data, 'base64').length !== e.size) throw new Error(`data event ${e.seq}: size ${e.size} but ${e.data.length} base64 chars`)
+      const carried = Buffer.from(e.data, 'base64').length
+      // A live viewer over its payload budget gets a preview (truncated), never more bytes than `size`.
+      if (e.truncated ? !(carried < e.size) : carried !== e.size) throw new Error(`data event ${e.seq}: size ${e.size} but carries ${carried} bytes (truncated: ${e.truncated})`)
       if (!e.connectionId && !e.peer) throw new Error(`data event ${e.seq} names neither a connection nor a peer`)
     }
   }

@@ -185,7 +185,10 @@ export class AccessControl {
     if (p.role !== 'student') return
     const { kind, port } = (body ?? {}) as { kind?: unknown; port?: unknown }
     const { studentPortMin: min, studentPortMax: max, maxEndpointsPerStudent } = this.policy
-    if (typeof kind === 'string' && !CONNECTING_KINDS.has(kind) && typeof port === 'number' && Number.isInteger(port) && (port < min || port > max)) {
+    // Port 0 lets the system pick; only when the range is unrestricted is that pick sure to be inside it.
+    const anyPortOk = min <= 1024 && max === 65535
+    const outside = port === 0 ? !anyPortOk : typeof port === 'number' && Number.isInteger(port) && (port < min || port > max)
+    if (typeof kind === 'string' && !CONNECTING_KINDS.has(kind) && outside) {
       throw new SocketError('EQUOTA', `students may listen only on ports ${min}–${max} in this class`, 'port')
     }
     const mine = liveEndpoints.filter((e) => e.ownerId === p.id).length

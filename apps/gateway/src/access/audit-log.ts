@@ -19,7 +19,7 @@ export class AuditLog {
   private nextSeq = 1
   private stream?: fs.WriteStream
   private fileBytes = 0
-  private closed = false
+  private readonly ending = new Set<Promise<void>>()
 
   constructor(
     private readonly file: string | undefined,
@@ -29,8 +29,10 @@ export class AuditLog {
   }
 
   private openFile() {
-    this.fileBytes = fs.existsSync(this.file!) ? fs.statSync(this.file!).size : 0
-    this.stream = fs.createWriteStream(this.file!, { flags: 'a' })
+    // Opened synchronously so that a rotation right after finds the file in place.
+    const fd = fs.openSync(this.file!, 'a')
+    this.fileBytes = fs.fstatSync(fd).size
+    this.stream = fs.createWriteStream('', { fd })
     // A full disk must not take the gateway down; the in-memory log keeps working.
     this.stream.on('error', () => (this.stream = undefined))
   }
@@ -52,15 +54,14 @@ export class AuditLog {
     return entry
   }
 
+  /** Rename the full file to `.1` (its open stream keeps writing there until it ends) and start a fresh one. */
   private rotate() {
     const old = this.stream!
-    this.stream = undefined
-    old.end(() => {
-      try {
-        fs.renameSync(this.file!, `${this.file}.1`)
-      } catch {}
-      if (!this.closed) this.openFile()
-    })
+    this.ending.add(new Promise<void>((resolve) => old.end(resolve)))
+    try {
+      fs.renameSync(this.file!, `${this.file}.1`)
+    } catch {}
+    this.openFile()
   }
 
   /** Entries with seq > after, oldest first. */
@@ -75,9 +76,9 @@ export class AuditLog {
   }
 
   async close() {
-    this.closed = true
     const s = this.stream
     this.stream = undefined
-    if (s) await new Promise<void>((resolve) => s.end(resolve))
+    if (s) this.ending.add(new Promise<void>((resolve) => s.end(resolve)))
+    await Promise.all(this.ending)
   }
 }

@@ -1,5 +1,5 @@
-import type { EndpointDetail, ServerMessage } from '@socklab/shared'
-import { toWire, type EventHub, type StoredEvent } from './event-hub.ts'
+import type { EndpointDetail, ServerMessage, SocklabEvent } from '@socklab/shared'
+import { toWire, toWirePreview, type EventHub, type StoredEvent } from './event-hub.ts'
 
 /** Where a feed writes: a WebSocket in the gateway, anything with the same shape in tests. */
 export interface FeedSink {
@@ -18,6 +18,13 @@ export interface FeedLimits {
   highWaterBytes: number
   /** Wait this long to gather events into one message (about a frame). */
   batchDelayMs: number
+  /**
+   * Payload bytes per second one viewer gets in full (also the burst). Beyond it, data events still arrive
+   * (every event, in order) but carry only `previewBytes` of their payload, marked `truncated`: a person cannot
+   * read faster, and base64 + JSON for hundreds of MB/s would take the event loop away from the sockets.
+   */
+  payloadBytesPerSecond: number
+  previewBytes: number
 }
 
 export const DEFAULT_FEED_LIMITS: FeedLimits = {
@@ -26,6 +33,8 @@ export const DEFAULT_FEED_LIMITS: FeedLimits = {
   maxBatchBytes: 512 * 1024,
   highWaterBytes: 1024 * 1024,
   batchDelayMs: 30,
+  payloadBytesPerSecond: 8 * 1024 * 1024,
+  previewBytes: 64,
 }
 
 /**
@@ -39,6 +48,9 @@ export class LiveFeed {
   private timer?: NodeJS.Timeout
   private unsubscribe?: () => void
   private closed = false
+  /** Payload bytes this viewer may still receive in full (a token bucket refilled with time). */
+  private budget: number
+  private budgetAt = performance.now()
 
   constructor(
     private readonly hub: EventHub,
@@ -46,7 +58,9 @@ export class LiveFeed {
     private readonly snapshot: () => EndpointDetail[],
     private readonly visible: (e: StoredEvent) => boolean = () => true,
     private readonly limits: FeedLimits = DEFAULT_FEED_LIMITS,
-  ) {}
+  ) {
+    this.budget = limits.payloadBytesPerSecond
+  }
 
   /** Start (or restart) the feed: a welcome with the current state, then history after `after`, then live. */
   hello(after?: number, serverId?: string) {
@@ -102,18 +116,29 @@ export class LiveFeed {
       this.cursor = hub.oldestSeq - 1
     }
     if (this.cursor >= hub.headSeq) return
-    const batch: StoredEvent[] = []
+    const now = performance.now()
+    const rate = this.limits.payloadBytesPerSecond
+    this.budget = Math.min(rate, this.budget + ((now - this.budgetAt) / 1000) * rate)
+    this.budgetAt = now
+    const batch: SocklabEvent[] = []
     let bytes = 0
     let last = this.cursor
     for (const e of hub.after(this.cursor, this.limits.maxBatchEvents)) {
       last = e.seq
       if (!this.visible(e)) continue
-      batch.push(e)
-      bytes += e.bytes?.length ?? 0
+      const size = e.bytes?.length ?? 0
+      if (size <= this.budget) {
+        this.budget -= size
+        batch.push(toWire(e))
+        bytes += size
+      } else {
+        batch.push(toWirePreview(e, this.limits.previewBytes))
+        bytes += this.limits.previewBytes
+      }
       if (bytes >= this.limits.maxBatchBytes) break
     }
     this.cursor = last
-    if (batch.length) this.sink.send(JSON.stringify({ type: 'events', events: batch.map(toWire) }))
+    if (batch.length) this.sink.send(JSON.stringify({ type: 'events', events: batch }))
     if (this.cursor < hub.headSeq) this.schedule(0)
   }
 }

@@ -28,7 +28,8 @@ export async function receiveRequestBody(area: FilesArea, body: Readable, req: R
   }
   const file = await area.receive(req.folder, area.maxFileBytes, 'path')
   try {
-    for await (const chunk of body) {
+    // Not destroyed on an early exit: the HTTP layer still has to answer on this connection.
+    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
       const bytes = chunk as Buffer
       if (file.wouldExceed(bytes.length)) throw tooLarge(req.declared, file.maxBytes, 'path')
       if (!file.write(bytes)) {
@@ -40,6 +41,7 @@ export async function receiveRequestBody(area: FilesArea, body: Readable, req: R
       throw new SocketError('ESHORT', `the upload ended after ${file.bytes} of ${req.declared} bytes; nothing was saved`, 'path')
     }
   } catch (err) {
+    body.resume() // discard the rest; the route closes the connection after answering
     await file.discard()
     if (err instanceof SocketError) throw err
     throw new SocketError('ESHORT', `the upload was interrupted after ${file.bytes} bytes; nothing was saved`, 'path')

@@ -5,6 +5,7 @@ import { TcpServerEndpoint } from './tcp-server.ts'
 import { TcpClientEndpoint } from './tcp-client.ts'
 import { UdpEndpoint } from './udp-socket.ts'
 import { TcpRelayEndpoint } from './tcp-relay.ts'
+import { HttpStaticEndpoint } from './http-static.ts'
 import { DownloadServerEndpoint } from './download-server.ts'
 import { UploadServerEndpoint } from './upload-server.ts'
 import { RawUploadServerEndpoint } from './raw-upload-server.ts'
@@ -21,6 +22,7 @@ const FACTORIES: Partial<Record<EndpointKind, EndpointFactory>> = {
   'tcp-client': (id, o, ctx) => new TcpClientEndpoint(id, o, ctx),
   udp: (id, o, ctx) => new UdpEndpoint(id, o, ctx),
   'tcp-relay': (id, o, ctx) => new TcpRelayEndpoint(id, o, ctx),
+  'http-static': (id, o, ctx) => new HttpStaticEndpoint(id, o, ctx),
   'download-server': (id, o, ctx) => new DownloadServerEndpoint(id, o, ctx),
   'upload-server': (id, o, ctx) => new UploadServerEndpoint(id, o, ctx),
   'raw-upload-server': (id, o, ctx) => new RawUploadServerEndpoint(id, o, ctx),

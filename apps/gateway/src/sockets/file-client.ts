@@ -230,7 +230,9 @@ export class FileClientEndpoint extends Endpoint<FileClientOptions> implements T
           phase = 'receiving'
           write(tail)
           conn.socket.resume()
-          if (!conn.isOpen) void end(false)
+          // A paused socket still reports the peer's FIN: if it came while the file opened, finish now.
+          if (conn.state === 'fin-received') void end(true)
+          else if (!conn.isOpen) void end(false)
         })
         .catch((err) => {
           conn.socket.resume()

@@ -63,7 +63,9 @@ class RawUploadSession implements FileSession {
         this.phase = 'receiving'
         void file.failed.then((e) => this.abort(e.toInfo(), false))
         conn.socket.resume()
-        if (!conn.isOpen) this.ended(false)
+        // A paused socket still reports the client's FIN: if it came while the file opened, finish now.
+        if (conn.state === 'fin-received') this.ended(true)
+        else if (!conn.isOpen) this.ended(false)
       })
       .catch((err) => {
         conn.socket.resume()

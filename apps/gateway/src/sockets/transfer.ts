@@ -32,6 +32,7 @@ export interface TransferInit {
 export class Transfer {
   readonly info: TransferInfo
   private lastEmit = 0
+  private trailing?: NodeJS.Timeout
 
   constructor(
     private readonly endpoint: Endpoint<any>,
@@ -65,17 +66,27 @@ export class Transfer {
   progress(bytes: number) {
     this.info.bytesDone += bytes
     const now = Date.now()
-    if (now - this.lastEmit >= PROGRESS_INTERVAL_MS) this.emit(now)
+    const since = now - this.lastEmit
+    if (since >= PROGRESS_INTERVAL_MS) return this.emit(now)
+    // Trailing report, so a transfer that stalls (backpressure) still shows where it stopped.
+    this.trailing ??= setTimeout(() => {
+      this.trailing = undefined
+      if (this.running) this.emit()
+    }, PROGRESS_INTERVAL_MS - since)
   }
 
   finish(state: Exclude<TransferState, 'running'>, extra: { sha256?: string; error?: ErrorInfo; path?: string; name?: string } = {}) {
     if (!this.running) return
+    clearTimeout(this.trailing)
+    this.trailing = undefined
     Object.assign(this.info, { state, endedAt: Date.now() }, definedOnly(extra))
     this.emit()
   }
 
   private emit(now = Date.now()) {
     this.lastEmit = now
+    clearTimeout(this.trailing)
+    this.trailing = undefined
     const { connectionId } = this.info
     this.endpoint.emit({ type: 'transfer', ...(connectionId ? { connectionId } : {}), transfer: { ...this.info } })
   }
@@ -168,37 +179,41 @@ export function sendFile(conn: TcpConnection, file: OpenedFile, t: Transfer): Pr
     socket.once('finish', () => t.finish('done', { sha256 }))
     conn.end()
   }
+  let rs: ReturnType<OpenedFile['handle']['createReadStream']> | undefined
   void conn.closed.then(() => {
     if (t.running) t.finish('failed', { error: lost() })
+    // A read stream paused on backpressure would wait forever for a drain that cannot come.
+    rs?.destroy()
   })
   if (file.size === 0) {
     finishAfterFlush()
     return file.handle.close().catch(() => {})
   }
   return new Promise((resolve) => {
-    const rs = file.handle.createReadStream({ highWaterMark: SEND_CHUNK, start: 0, end: file.size - 1 })
-    const onDrain = () => rs.resume()
+    const stream = (rs = file.handle.createReadStream({ highWaterMark: SEND_CHUNK, start: 0, end: file.size - 1 }))
+    if (!conn.isOpen) stream.destroy()
+    const onDrain = () => stream.resume()
     socket.on('drain', onDrain)
     const fail = (error: ErrorInfo) => {
       t.finish('failed', { error })
-      rs.destroy()
+      stream.destroy()
     }
-    rs.on('data', (chunk) => {
+    stream.on('data', (chunk) => {
       const bytes = chunk as Buffer
       if (!conn.writable) return fail(lost())
       hash.update(bytes)
       t.progress(bytes.length)
-      if (!conn.write(bytes, 'file')) rs.pause()
+      if (!conn.write(bytes, 'file')) stream.pause()
     })
-    rs.on('end', () => {
+    stream.on('end', () => {
       if (t.info.bytesDone !== file.size) return fail({ code: 'ESHRUNK', message: `"${file.rel}" shrank while it was being sent` })
       finishAfterFlush()
     })
-    rs.on('error', (err) => {
+    stream.on('error', (err) => {
       fail(describeFsError(err, file.rel).toInfo())
       conn.destroy()
     })
-    rs.on('close', () => {
+    stream.on('close', () => {
       socket.off('drain', onDrain)
       resolve()
     })

@@ -7,8 +7,9 @@ import type { TcpConnection } from './tcp-connection.ts'
 import { describeError, SocketError } from './socket-error.ts'
 import { FileServerEndpoint, Transfer, receiveChunk, recordProtocol, saveReceived, sendProtocol, type FileSession } from './transfer.ts'
 
-/** Most bytes we wait for before a header without `<SEPARATOR>` is called a protocol error. */
+/** Most bytes, and longest time, we wait for a header's `<SEPARATOR>` and size before judging what came. */
 const MAX_HEADER_BYTES = 4096
+const HEADER_WAIT_MS = 500
 
 /**
  * The tutorial's upload server: the client sends `{name}<SEPARATOR>{size}`, waits for `ok`, streams
@@ -67,6 +68,7 @@ class UploadSession implements FileSession {
   private phase: 'header' | 'opening' | 'receiving' | 'saving' | 'over' = 'header'
   private headerParts: Buffer[] = []
   private headerBytes = 0
+  private headerTimer?: NodeJS.Timeout
   private header?: Header
   private file?: IncomingFile
   private t?: Transfer
@@ -100,11 +102,19 @@ class UploadSession implements FileSession {
     this.headerParts.push(chunk)
     this.headerBytes += chunk.length
     const text = Buffer.concat(this.headerParts).toString('utf8')
-    // TCP may split even a short header; wait for the separator and at least one size digit, within bounds.
-    if (!text.includes(FILE_SEPARATOR) || /<SEPARATOR>\s*$/.test(text)) {
-      if (this.headerBytes <= MAX_HEADER_BYTES) return
+    // TCP may split even a short header: wait a moment for the separator and a size digit, then judge what came.
+    if ((!text.includes(FILE_SEPARATOR) || /<SEPARATOR>\s*$/.test(text)) && this.headerBytes <= MAX_HEADER_BYTES) {
+      this.headerTimer ??= setTimeout(() => this.headerDone(), HEADER_WAIT_MS)
+      return
     }
+    this.headerDone()
+  }
+
+  private headerDone() {
+    clearTimeout(this.headerTimer)
+    if (this.phase !== 'header') return
     this.phase = 'opening'
+    const text = Buffer.concat(this.headerParts).toString('utf8')
     this.start(text).catch((err) => this.abort(describeError(err).toInfo(), false))
   }
 
@@ -138,7 +148,7 @@ class UploadSession implements FileSession {
     void this.file.failed.then((e) => this.abort(e.toInfo(), false))
     conn.socket.resume()
     // The client may have been reset while we opened the file: save what there is (nothing) as incomplete.
-    if (!conn.isOpen) return this.ended()
+    if (!conn.isOpen || conn.state === 'fin-received') return this.ended()
     sendProtocol(conn, Buffer.from('ok'))
   }
 
@@ -171,6 +181,7 @@ class UploadSession implements FileSession {
 
   /** The client finished (FIN) or the connection closed: save the file, complete or not. */
   private ended() {
+    clearTimeout(this.headerTimer)
     if (this.phase === 'header') {
       this.phase = 'over'
       this.conn.end()

@@ -43,7 +43,7 @@ function isErrorBody(v: unknown): v is { error: ErrorInfo } {
   return typeof e?.code === 'string' && typeof e.message === 'string'
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response
   try {
     res = await fetch(path, {

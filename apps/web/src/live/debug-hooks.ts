@@ -7,6 +7,8 @@ declare global {
       releaseLink(): void
       linkState(): string
       logLength(): number
+      /** seq of every event row in the client's log, oldest first. */
+      logSeqs(): number[]
     }
   }
 }
@@ -22,5 +24,6 @@ export function installDebugHooks(live: ReturnType<typeof useLiveStore>) {
     releaseLink: () => live.releaseLink(),
     linkState: () => live.link.state,
     logLength: () => live.log.length,
+    logSeqs: () => live.log.toArray().flatMap((r) => (r.kind === 'event' ? [r.event.seq] : [])),
   }
 }

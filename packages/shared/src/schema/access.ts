@@ -12,7 +12,7 @@ export const RoleSchema = Type.Union([Type.Literal('instructor'), Type.Literal('
 export type Role = Static<typeof RoleSchema>
 
 /** A display name: visible characters, no control codes; unique (case-insensitive) among people. */
-export const PersonNameSchema = Type.String({ minLength: 1, maxLength: 40, pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$' })
+export const PersonNameSchema = Type.String({ minLength: 1, maxLength: 40, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$' })
 
 export const UserSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema })
 export type User = Static<typeof UserSchema>

@@ -46,6 +46,11 @@ export const DataEventSchema = Type.Object({
   peer: Type.Optional(AddressSchema),
   size: Type.Integer(),
   data: Type.String(),
+  /**
+   * Live feed only: `data` holds just the first bytes of the `size` bytes, because this viewer's payload
+   * budget per second was spent (the full bytes stay in history: GET /api/endpoints/:id/events).
+   */
+  truncated: Type.Optional(Type.Boolean()),
   total: Type.Number(),
   /** What produced an outgoing chunk: user send, greeting, auto-reply… */
   origin: Type.Optional(Type.String()),

@@ -62,8 +62,8 @@ export const HttpRequestEventSchema = Type.Object({
   status: Type.Integer(),
   statusText: Type.String(),
   responseHeaders: Type.Record(Type.String(), HeaderValue),
-  /** Body bytes sent (not counting the status line and headers). */
-  bytes: Type.Number(),
+  /** Body bytes sent (not counting the status line and headers). Not `bytes`: the hub keeps raw payloads under that name. */
+  bodyBytes: Type.Number(),
   durationMs: Type.Number(),
   /** The file served, relative to the served folder. */
   file: Type.Optional(Type.String()),

@@ -115,9 +115,12 @@ export default fp(
         if (!caller) {
           throw new SocketError('EAUTH', authorization !== undefined ? 'the Bearer token is wrong' : 'log in first: open the login link the gateway printed, or join with the class code')
         }
-        access.authorize(caller, rule, (req.params as { id?: string } | undefined)?.id)
+        // Throttle first: a flood of refused commands is still a flood.
         if (!isSafeMethod(req.method)) access.throttle(caller)
+        access.authorize(caller, rule, (req.params as { id?: string } | undefined)?.id)
       } catch (err) {
+        // The body was never read; closing beats draining megabytes from someone we just refused.
+        if (req.headers['content-length'] || req.headers['transfer-encoding']) reply.header('connection', 'close')
         return refuse(reply, err)
       }
     })

@@ -1,9 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { ClientMessageSchema, validate, type ServerMessage } from '@socklab/shared'
+import type { TSchema } from 'typebox'
 import { LiveFeed } from '../../events/live-feed.ts'
 
 /** Largest frame a browser may send; a bigger one closes the socket with 1009 (message too big). */
 export const WS_MAX_PAYLOAD = 64 * 1024
+
+/** The variant a message's `type` names, so an error points at the wrong field (`id`), not at `type`. */
+function schemaFor(msg: unknown): TSchema {
+  const type = (msg as { type?: unknown } | null)?.type
+  const variants = (ClientMessageSchema as unknown as { anyOf: { properties: { type: { const: unknown } } }[] }).anyOf
+  return (variants.find((v) => v.properties.type.const === type) as TSchema | undefined) ?? ClientMessageSchema
+}
 
 /** GET /api/events (WebSocket): the live event stream, resumable by seq. */
 const eventsWs: FastifyPluginAsync = async (app) => {
@@ -30,7 +38,7 @@ const eventsWs: FastifyPluginAsync = async (app) => {
       } catch {
         return sendMsg({ type: 'error', error: { code: 'EBADJSON', message: 'message is not valid JSON' } })
       }
-      const checked = validate(ClientMessageSchema, msg)
+      const checked = validate(schemaFor(msg), msg)
       if (!checked.ok) return sendMsg({ type: 'error', error: checked.error })
       const m = checked.value
       if (m.type === 'hello') feed.hello(m.after, m.serverId)

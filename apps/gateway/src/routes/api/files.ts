@@ -44,13 +44,19 @@ const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const segments = splitSafePath(rel)
     if (segments.length === 0) throw new SocketError('EINVAL', 'name the file: PUT /api/files/{folder/name}', 'path')
     const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined
-    const saved = await receiveRequestBody(area, req.raw, {
-      folder: segments.slice(0, -1).join('/'),
-      name: segments[segments.length - 1]!,
-      onExists: req.query.onExists ?? 'fail',
-      declared: Number.isSafeInteger(declared) ? declared : undefined,
-    })
-    return reply.code(201).send(saved)
+    try {
+      const saved = await receiveRequestBody(area, req.raw, {
+        folder: segments.slice(0, -1).join('/'),
+        name: segments[segments.length - 1]!,
+        onExists: req.query.onExists ?? 'fail',
+        declared: Number.isSafeInteger(declared) ? declared : undefined,
+      })
+      return reply.code(201).send(saved)
+    } catch (err) {
+      // The body may be unread (refused early) or half read: close after answering rather than drain it.
+      reply.header('connection', 'close')
+      throw err
+    }
   })
 
   app.delete('/files/*', async (req, reply) => {

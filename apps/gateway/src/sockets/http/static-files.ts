@@ -85,10 +85,16 @@ export async function resolveTarget(root: string, target: string): Promise<Resol
   return { kind: 'file', file, rel: relFile, stat }
 }
 
+/** writeHead via setHeader, so res.getHeaders() shows them in the request log (writeHead's object form bypasses it). */
+export function head(res: ServerResponse, status: number, headers: Record<string, string | number>) {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+  res.writeHead(status)
+}
+
 /** A small plain-text answer for errors and redirects (HEAD gets the headers only). */
 export function sendSmall(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): number {
   const body = Buffer.from(text + '\n', 'utf8')
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...headers })
+  head(res, status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...headers })
   if (req.method === 'HEAD') {
     res.end()
     return 0
@@ -145,7 +151,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   const ims = req.headers['if-modified-since']
   const notModified = inm ? inm.split(',').some((t) => t.trim() === etag || t.trim() === '*') : ims ? Date.parse(ims) >= Date.parse(lastModified) : false
   if (notModified) {
-    res.writeHead(304, { etag, 'last-modified': lastModified, 'cache-control': 'no-cache' })
+    head(res, 304, { etag, 'last-modified': lastModified, 'cache-control': 'no-cache' })
     res.end()
     return
   }
@@ -154,7 +160,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   const range = rangeAllowed ? parseRange(req.headers.range, stat.size) : null
   if (range === 'unsatisfiable') {
     const body = Buffer.from(`416 Range Not Satisfiable: the file has ${stat.size} bytes\n`)
-    res.writeHead(416, { 'content-type': 'text/plain; charset=utf-8', 'content-range': `bytes */${stat.size}`, 'content-length': body.length })
+    head(res, 416, { 'content-type': 'text/plain; charset=utf-8', 'content-range': `bytes */${stat.size}`, 'content-length': body.length })
     if (req.method === 'HEAD') res.end()
     else {
       res.end(body)
@@ -167,7 +173,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   const length = stat.size === 0 ? 0 : end - start + 1
   headers['content-length'] = length
   if (range) headers['content-range'] = `bytes ${start}-${end}/${stat.size}`
-  res.writeHead(range ? 206 : 200, headers)
+  head(res, range ? 206 : 200, headers)
   if (req.method === 'HEAD' || length === 0) {
     res.end()
     return

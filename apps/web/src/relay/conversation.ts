@@ -1,0 +1,47 @@
+import type { RelayWay, SocklabEvent } from '@socklab/shared'
+
+/** One entry of a relay conversation: a chunk one way, or a line about the pair (fault, FIN, note). */
+export type ConversationItem =
+  | { kind: 'chunk'; seq: number; ts: number; way: RelayWay; size: number; data: string; injected: boolean }
+  | { kind: 'line'; seq: number; ts: number; text: string; tone: 'fault' | 'state' | 'note' | 'error' }
+
+/**
+ * What a conversation shows: `sent` = what each side sent (read by the relay; injected bytes added),
+ * `delivered` = what each side was given (written by the relay, after faults reshaped it).
+ */
+export type ConversationMode = 'sent' | 'delivered'
+
+/** Build the conversation of one pair from its events, oldest first. */
+export function conversationOf(events: Iterable<SocklabEvent>, endpointId: string, connectionId: string, mode: ConversationMode): ConversationItem[] {
+  const out: ConversationItem[] = []
+  for (const e of events) {
+    if (e.endpointId !== endpointId || !('connectionId' in e) || e.connectionId !== connectionId) continue
+    switch (e.type) {
+      case 'data': {
+        if (!e.leg) continue
+        const injected = e.direction === 'out' && e.origin === 'inject'
+        const wanted = mode === 'sent' ? e.direction === 'in' || injected : e.direction === 'out'
+        if (!wanted) continue
+        // Read from the client or written to the target: client→target.
+        const way: RelayWay = (e.direction === 'in') === (e.leg === 'client') ? 'toTarget' : 'toClient'
+        out.push({ kind: 'chunk', seq: e.seq, ts: e.ts, way, size: e.size, data: e.data, injected })
+        break
+      }
+      case 'fault':
+        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.text, tone: 'fault' })
+        break
+      case 'note':
+        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.text, tone: 'note' })
+        break
+      case 'error':
+        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: `${e.error.code}: ${e.error.message}`, tone: 'error' })
+        break
+      case 'connection-state':
+        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.state + (e.reason ? ` — ${e.reason.code}: ${e.reason.message}` : ''), tone: 'state' })
+        break
+      default:
+        break
+    }
+  }
+  return out
+}

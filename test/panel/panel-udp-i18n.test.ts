@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
+import { DEADLINE_MS, UdpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+
+describe('panel: UDP and languages', () => {
+  let gw: GatewayProcess
+  let browser: TestBrowser
+  const peers: UdpPeer[] = []
+
+  beforeAll(async () => {
+    gw = await spawnGateway()
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await Promise.all(peers.map((p) => p.close()))
+    await browser?.close()
+    await gw?.stop()
+  })
+
+  it('binds UDP from the page, shows each datagram with its sender, and replies to it', async () => {
+    const page = await browser.openPage(gw.url)
+    await waitLive(page)
+    await startEndpoint(page, 'udp')
+    const port = await shownPort(page)
+    const id = await selectedEndpointId(page)
+    await page.locator('[data-testid=endpoint-state][data-state=bound]').waitFor({ timeout: DEADLINE_MS })
+
+    const peer = await UdpPeer.bind()
+    peers.push(peer)
+    await peer.send('ping from a real udp client', port)
+    const row = dataRows(page, { endpointId: id, direction: 'in', text: 'ping from a real udp client' })
+    await row.waitFor({ timeout: DEADLINE_MS })
+    expect(await row.getByTestId('log-who').textContent()).toBe(`127.0.0.1:${peer.port}`)
+
+    // "Reply" fills the destination with the datagram's sender.
+    await row.getByTestId('log-reply').click()
+    expect(await page.getByTestId('send-to-port').inputValue()).toBe(String(peer.port))
+    expect(await page.getByTestId('send-to-host').inputValue()).toBe('127.0.0.1')
+    await page.getByTestId('send-data').fill('pong from the page')
+    await page.getByTestId('send-button').click()
+    await peer.waitFor((d) => d.data.toString() === 'pong from the page' && d.from === port)
+    await dataRows(page, { endpointId: id, direction: 'out', text: 'pong from the page' }).waitFor({ timeout: DEADLINE_MS })
+
+    // Empty datagrams are datagrams too, both ways.
+    await peer.send(Buffer.alloc(0), port)
+    await dataRows(page, { endpointId: id, direction: 'in', text: '(empty datagram)' }).waitFor({ timeout: DEADLINE_MS })
+    await page.getByTestId('send-data').fill('')
+    await page.getByTestId('send-button').click()
+    await peer.waitFor((d) => d.data.length === 0 && d.from === port)
+
+    // Over the UDP limit: the gateway's EMSGSIZE shows next to the send button, nothing is sent.
+    const before = peer.datagrams.length
+    await page.getByTestId('send-data').fill('x'.repeat(70_000))
+    await page.getByTestId('send-button').click()
+    const error = page.locator('[data-testid=send-error] [data-code=EMSGSIZE]')
+    await error.waitFor({ timeout: DEADLINE_MS })
+    expect(await error.textContent()).toContain('65507')
+    expect(peer.datagrams.length).toBe(before)
+  })
+
+  it('switches the whole page to 简体中文 and back', async () => {
+    const page = await browser.openPage(gw.url)
+    await waitLive(page)
+    expect((await page.getByTestId('create-submit').textContent())?.trim()).toBe('Start')
+    await page.getByTestId('lang-switch').selectOption('zh-CN')
+    await page.getByTestId('create-submit').filter({ hasText: '启动' }).waitFor({ timeout: DEADLINE_MS })
+    expect((await page.getByTestId('link-status').textContent())?.trim()).toContain('实时')
+    expect(await page.locator('[data-testid=traffic-log] h2').textContent()).toBe('通信记录')
+    expect(await page.getByTestId('create-kind-udp').textContent()).toContain('UDP 套接字')
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN')
+
+    // The choice is remembered for the next visit in this browser.
+    await page.reload()
+    await page.getByTestId('create-submit').filter({ hasText: '启动' }).waitFor({ timeout: DEADLINE_MS })
+    await page.getByTestId('lang-switch').selectOption('en')
+    await page.getByTestId('create-submit').filter({ hasText: 'Start' }).waitFor({ timeout: DEADLINE_MS })
+  })
+
+  it('starts in Chinese for a browser that asks for it', async () => {
+    const page = await browser.openPage(gw.url, { locale: 'zh-CN' })
+    await page.getByTestId('create-submit').filter({ hasText: '启动' }).waitFor({ timeout: DEADLINE_MS })
+  })
+})
