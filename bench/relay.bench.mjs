@@ -3,16 +3,21 @@
 // bare Node `pipe()` proxy; the echo target and both proxies are child processes, driven by the same
 // load generator here. Prints MB/s for each, the ratio (target ≥ 0.8×), and the gateway's peak memory.
 //
+// Also the CPU each proxy process spent per GB relayed, which a busy machine disturbs less than MB/s.
+//
 //   node bench/relay.bench.mjs            (after `pnpm build`; `pnpm bench` does both)
-//   BENCH_SECONDS=5 node bench/relay.bench.mjs
+//   BENCH_SECONDS=5 BENCH_ROUNDS=5 node bench/relay.bench.mjs   (longer, more rounds on a busy machine)
 import net from 'node:net'
+import os from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { memoryOf, mb, mib, startGateway, startNodeServer, watchMemory } from './lib/processes.mjs'
+import { cpuSecondsOf, memoryOf, mb, mib, startGateway, startNodeServer, watchMemory } from './lib/processes.mjs'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const WARMUP_MS = 500
 const CHUNK = 16 * 1024
 const CONNECTIONS = [1, 16]
+// Alternating rounds, median of each side: one disturbed run does not decide the ratio.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const TARGET = 0.8
 
 const ECHO_TARGET = `
@@ -40,8 +45,13 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port))
 process.on('SIGTERM', () => process.exit(0))
 `
 
-/** Keep `connections` sockets writing 16 KiB chunks (respecting backpressure); bytes per second echoed back through the proxy. */
-async function relayLoad(port, connections) {
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * Keep `connections` sockets writing 16 KiB chunks (respecting backpressure) through the proxy at `port`;
+ * returns bytes per second echoed back, and CPU seconds per GB the proxy process (`pid`) spent meanwhile.
+ */
+async function relayLoad(port, pid, connections) {
   const chunk = Buffer.alloc(CHUNK, 0x61)
   let received = 0
   let running = true
@@ -66,17 +76,22 @@ async function relayLoad(port, connections) {
   }
   await sleep(WARMUP_MS)
   const startBytes = received
+  const startCpu = cpuSecondsOf(pid)
   const start = performance.now()
   await sleep(SECONDS * 1000)
   const seconds = (performance.now() - start) / 1000
   const bytes = received - startBytes
+  const cpu = cpuSecondsOf(pid) - startCpu
   running = false
   await Promise.all(sockets.map((s) => new Promise((r) => (s.once('close', r), s.destroy()))))
-  return bytes / seconds
+  return { rate: bytes / seconds, cpuPerGB: cpu / (bytes / 1e9) }
 }
 
 async function main() {
-  console.log(`TCP relay: ${CHUNK / 1024} KiB chunks through the proxy to an echo target and back, ${SECONDS} s per run after ${WARMUP_MS} ms warm-up, 127.0.0.1 only`)
+  console.log(
+    `TCP relay: ${CHUNK / 1024} KiB chunks through the proxy to an echo target and back, ${SECONDS} s per run after ${WARMUP_MS} ms warm-up,` +
+      ` median of ${ROUNDS} alternating rounds, 127.0.0.1 only (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
+  )
   const target = await startNodeServer(ECHO_TARGET, 'the echo target')
   const bare = await startNodeServer(bareProxy(target.port), 'the bare Node pipe() proxy')
   const gateway = await startGateway()
@@ -84,11 +99,21 @@ async function main() {
   try {
     const relay = await gateway.api('POST', '/api/endpoints', { kind: 'tcp-relay', port: 0, target: { host: '127.0.0.1', port: target.port } })
     for (const connections of CONNECTIONS) {
-      const bareRate = await relayLoad(bare.port, connections)
+      const runs = { bare: [], socklab: [] }
       const memory = watchMemory(gateway.child.pid)
-      const socklabRate = await relayLoad(relay.local.port, connections)
+      for (let round = 0; round < ROUNDS; round++) {
+        runs.bare.push(await relayLoad(bare.port, bare.child.pid, connections))
+        runs.socklab.push(await relayLoad(relay.local.port, gateway.child.pid, connections))
+      }
       const peakRss = memory.stop()
-      rows.push({ connections, bareRate, socklabRate, peakRss })
+      rows.push({
+        connections,
+        bareRate: median(runs.bare.map((r) => r.rate)),
+        socklabRate: median(runs.socklab.map((r) => r.rate)),
+        bareCpu: median(runs.bare.map((r) => r.cpuPerGB)),
+        socklabCpu: median(runs.socklab.map((r) => r.cpuPerGB)),
+        peakRss,
+      })
     }
     const detail = await gateway.api('GET', `/api/endpoints/${relay.id}`)
     console.log(`relay recorded ${mb(detail.stats.bytesIn)} MB in / ${mb(detail.stats.bytesOut)} MB out over ${detail.stats.totalConnections} pairs`)
@@ -99,7 +124,7 @@ async function main() {
     await bare.stop()
     await target.stop()
     console.log('')
-    console.log('connections | bare pipe() MB/s | socklab relay MB/s | ratio | gateway RSS peak')
+    console.log('connections | bare pipe() MB/s | socklab relay MB/s | ratio | CPU s/GB bare | CPU s/GB socklab | gateway RSS peak')
     for (const r of rows) {
       console.log(
         [
@@ -107,6 +132,8 @@ async function main() {
           mb(r.bareRate).padStart(16),
           mb(r.socklabRate).padStart(18),
           `${(r.socklabRate / r.bareRate).toFixed(2)}×`.padStart(5),
+          r.bareCpu.toFixed(2).padStart(13),
+          r.socklabCpu.toFixed(2).padStart(16),
           `${mib(r.peakRss)} MiB`.padStart(16),
         ].join(' | '),
       )

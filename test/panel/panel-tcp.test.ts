@@ -87,6 +87,17 @@ describe('panel: TCP', () => {
     })
     await page.getByTestId('view-encoding').selectOption('hex')
     expect((await payload.textContent())?.trim()).toBe('c4 e3 ba c3')
+
+    // A long chunk is one truncated line until expanded.
+    client.write('y'.repeat(500))
+    const long = dataRows(page, { endpointId: id, direction: 'in' }).filter({ hasText: '500 B' })
+    await long.waitFor({ timeout: DEADLINE_MS })
+    await page.getByTestId('view-encoding').selectOption('latin1')
+    const longPayload = long.getByTestId('log-payload')
+    expect(await longPayload.textContent()).toContain('300 more bytes')
+    expect(await longPayload.textContent()).not.toContain('y'.repeat(201))
+    await long.getByTestId('log-expand').click()
+    await longPayload.filter({ hasText: 'y'.repeat(500) }).waitFor({ timeout: DEADLINE_MS })
   })
 
   it('sends hex typed in the page as exact bytes, and shows bad hex at once and as the gateway says', async () => {
@@ -155,6 +166,15 @@ describe('panel: TCP', () => {
     await b.waitForText('only for b')
     expect(a.received.includes('only for b')).toBe(false)
 
+    // Filter the log down to one connection.
+    const id = await selectedEndpointId(page)
+    await page.getByTestId('log-filter-endpoint').selectOption(id)
+    const aId = (await rowOf(a).getAttribute('data-connection-id'))!
+    await page.getByTestId('log-filter-connection').selectOption(aId)
+    await dataRows(page, { endpointId: id, text: 'only for b' }).waitFor({ state: 'detached', timeout: DEADLINE_MS })
+    await dataRows(page, { endpointId: id, direction: 'in', text: 'shout this' }).waitFor({ timeout: DEADLINE_MS })
+    await page.getByTestId('log-filter-endpoint').selectOption('')
+
     // Stop listening: new clients are refused, connected ones keep talking.
     await page.getByTestId('action-stop-listening').click()
     await page.locator('[data-testid=endpoint-state][data-state=not-listening]').waitFor({ timeout: DEADLINE_MS })
@@ -171,7 +191,6 @@ describe('panel: TCP', () => {
     await page.locator('[data-testid=connection-row][data-state=open]').waitFor({ state: 'detached', timeout: DEADLINE_MS })
 
     // Stop removes the endpoint for every viewer.
-    const id = await selectedEndpointId(page)
     await page.getByTestId('action-stop').click()
     await page.locator(`[data-testid=endpoint-item][data-endpoint-id="${id}"]`).waitFor({ state: 'detached', timeout: DEADLINE_MS })
   })

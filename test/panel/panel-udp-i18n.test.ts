@@ -59,6 +59,28 @@ describe('panel: UDP and languages', () => {
     expect(peer.datagrams.length).toBe(before)
   })
 
+  it('caps the log in the browser and says how many rows it dropped', async () => {
+    const page = await browser.openPage(`${gw.url}/?logCapacity=150`)
+    await waitLive(page)
+    await startEndpoint(page, 'udp', { 'opt-reply-mode': 'echo' })
+    const port = await shownPort(page)
+    const peer = await UdpPeer.bind()
+    peers.push(peer)
+    // 100 datagrams and their 100 echoes; each echo is awaited, so none is lost on the way.
+    for (let i = 0; i < 100; i++) {
+      await peer.send(`datagram ${i}`, port)
+      await peer.waitFor((d) => d.data.toString() === `datagram ${i}`)
+    }
+    await dataRows(page, { text: 'datagram 99' }).last().waitFor({ timeout: DEADLINE_MS })
+    const count = page.getByTestId('log-count')
+    expect(await count.textContent()).toBe('150 rows')
+    const dropped = Number((await page.getByTestId('log-dropped').textContent())!.match(/\d+/)![0])
+    // The page saw every event of this gateway run (earlier tests' too): all but the newest 150 were dropped.
+    const id = await selectedEndpointId(page)
+    const { headSeq } = (await (await fetch(`${gw.url}/api/endpoints/${id}/events?limit=1`)).json()) as { headSeq: number }
+    expect(dropped).toBe(headSeq - 150)
+  })
+
   it('switches the whole page to 简体中文 and back', async () => {
     const page = await browser.openPage(gw.url)
     await waitLive(page)

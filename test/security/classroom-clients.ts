@@ -5,7 +5,8 @@
  */
 import http from 'node:http'
 import WebSocket from 'ws'
-import type { ServerMessage, SocklabEvent } from '@socklab/shared'
+// Types only, by path: the e2e project has no dependency on the workspace package.
+import type { ServerMessage, SocklabEvent } from '../../packages/shared/src/index.ts'
 
 export interface ApiResult<T = any> {
   status: number
@@ -65,7 +66,7 @@ export class Client {
     const res = await fetch(this.baseUrl + path, {
       method,
       headers,
-      body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
       redirect: 'manual',
     })
     const text = await res.text()

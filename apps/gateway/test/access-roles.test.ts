@@ -185,7 +185,18 @@ describe('the instructor', () => {
     await ivy.api('DELETE', `/api/endpoints/${e.id}`)
     await hal.api('DELETE', `/api/endpoints/${e.id}`)
 
+    const upload = await teacher.api('PUT', '/api/files/notes/week1.txt', 'socket basics', { 'content-type': 'text/plain' })
+    expect(upload.status).toBe(201)
+    expect((await ivy.api('PUT', '/api/files/ivy.txt', 'x', { 'content-type': 'text/plain' })).status).toBe(403)
+
     const log = (await teacher.api('GET', '/api/audit?limit=5000')).body
+    expect(log.entries.find((x: any) => x.action === 'files.upload' && x.target === 'ivy.txt')).toMatchObject({ actor: { role: 'student' }, outcome: 'denied', status: 403 })
+    expect(log.entries.find((x: any) => x.action === 'files.upload' && x.outcome === 'ok')).toMatchObject({
+      actor: { name: 'instructor' },
+      target: 'notes/week1.txt',
+      detail: '13 bytes',
+      outcome: 'ok',
+    })
     const mine = log.entries.filter((x: any) => x.target === e.id)
     expect(mine.map((x: any) => [x.actor.name.split('-')[0], x.action, x.outcome])).toEqual([
       ['hal', 'endpoint.create', 'ok'],

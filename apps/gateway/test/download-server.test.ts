@@ -59,6 +59,26 @@ describe('download server (the tutorial protocol)', () => {
     expect(progress.length).toBeGreaterThanOrEqual(2)
   })
 
+  it('reports the sha256 of what was sent, also when the file changes between downloads (same size)', async () => {
+    const first = randomPayload(256 * 1024)
+    const abs = await putLocal(gw, 'notes.bin', first)
+    const server = await downloadServer({ headerPauseMs: 0 })
+    const a = await tutorialDownload(server.port, 'notes.bin')
+    const b = await tutorialDownload(server.port, 'notes.bin')
+    expect(sha256(a.all.subarray(a.all.indexOf(SEP) + SEP.length + 6))).toBe(sha256(first))
+    expect(b.all.equals(a.all)).toBe(true)
+    // Rewrite in place with other bytes of the same length: the digest must follow the new content.
+    const second = randomPayload(first.length)
+    await fs.writeFile(abs, second)
+    const c = await tutorialDownload(server.port, 'notes.bin')
+    expect(c.all.subarray(c.all.length - second.length).equals(second)).toBe(true)
+    await waitFor(() => transferEvents(gw, server.id).filter((t) => t.state === 'done').length === 3, 'three finished transfers')
+    const digests = transferEvents(gw, server.id)
+      .filter((t) => t.state === 'done')
+      .map((t) => t.sha256)
+    expect(digests).toEqual([sha256(first), sha256(first), sha256(second)])
+  })
+
   it('answers a missing file with -1<SEPARATOR>{name}文件不存在 and closes', async () => {
     const server = await downloadServer()
     const got = await tutorialDownload(server.port, 'nope.txt')

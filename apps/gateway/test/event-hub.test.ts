@@ -1,5 +1,4 @@
 /** EventHub (bounded history with global seq) and LiveFeed (one viewer's cursor over it), on their own. */
-import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { EndpointDetail, ServerMessage, SocklabEvent } from '@socklab/shared'
 import { EventHub, toWire, type StoredEvent } from '../src/events/event-hub.ts'
@@ -35,7 +34,7 @@ describe('EventHub', () => {
     expect(hub.headSeq).toBe(23)
     const held = hub.after(0)
     expect(held.map((e) => e.seq)).toEqual([19, 20, 21, 22, 23])
-    expect(held.map((e) => (e as { text: string }).text)).toEqual(['n19', 'n20', 'n21', 'n22', 'n23'])
+    expect(held.map((e) => (e as unknown as { text: string }).text)).toEqual(['n19', 'n20', 'n21', 'n22', 'n23'])
   })
 
   it('evicts by payload bytes and keeps storedBytes within maxBytes', () => {
@@ -52,21 +51,6 @@ describe('EventHub', () => {
     expect(hub.storedBytes).toBe(90)
     expect(hub.size).toBe(4)
     expect(hub.after(0).map((e) => e.bytes?.[0])).toEqual([7, 8, 9, undefined])
-  })
-
-  it('copies payloads into its arena and keeps every held one intact as the arena wraps around', () => {
-    const hub = new EventHub({ maxEvents: 50, maxBytes: 1000 })
-    const sent = new Map<number, Buffer>()
-    for (let i = 0; i < 3000; i++) {
-      const payload = randomBytes(i % 7 === 0 ? 0 : (i * 7919) % 331)
-      const e = hub.append(data('e1', payload))
-      sent.set(e.seq, Buffer.from(payload))
-      payload.fill(0) // the caller may reuse its buffer: the hub holds a copy
-      expect(hub.storedBytes).toBeLessThanOrEqual(1000)
-      for (const held of hub.after(0)) expect(held.bytes!.equals(sent.get(held.seq)!), `seq ${held.seq} after ${i}`).toBe(true)
-    }
-    expect(hub.size).toBeGreaterThan(2)
-    expect(hub.evicted + hub.size).toBe(3000)
   })
 
   it('keeps a single event larger than maxBytes alone rather than dropping the newest', () => {

@@ -88,7 +88,7 @@ describe('http-static: timeouts', () => {
     const ep = await httpServer({})
     const { raw } = await rawClient(ep.local.port, { first: 'HELLO SERVER\x00\x01\r\n\r\n' })
     expect(parseResponse(raw).status).toBe(400)
-    await waitForEvent<any>(gw, ep.id, (x) => x.type === 'http-request' && x.status === 400 && /not valid HTTP/.test(x.reason), '400 logged')
+    await waitForEvent<any>(gw, ep.id, (x) => x.type === 'http-request' && x.status === 400 && /not valid HTTP/.test(x.reason ?? ''), '400 logged')
     const ok = await fetch(`http://127.0.0.1:${ep.local.port}/style.css`)
     expect(ok.status).toBe(200)
   })

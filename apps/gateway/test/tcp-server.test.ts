@@ -252,6 +252,28 @@ describe('tcp-server', () => {
     assertWellFormed(eventsOf(gw, ep.id))
   })
 
+  it('echo to a client that sends but does not read stops reading it (flow control) instead of buffering without bound', async () => {
+    const ep = await server({ reply: { mode: 'echo' } })
+    const peer = await client(ep.local.port)
+    const id = await connectionIdOf(gw, ep.id, peer)
+    const conn = gw.endpoints.get(ep.id).connections.get(id) as unknown as { socket: import('node:net').Socket }
+    peer.socket.pause() // the client stops reading our answers
+    const total = 32 * 1024 * 1024
+    const payload = Buffer.alloc(total)
+    for (let i = 0; i < total; i += 4) payload.writeUInt32BE(i, i)
+    peer.socket.write(payload)
+    // Kernel buffers fill both ways, our writes start queueing, and the gateway stops reading.
+    await waitFor(() => conn.socket.isPaused(), 'the gateway to pause reading', { timeoutMs: 10_000 })
+    const paused = { queued: conn.socket.writableLength, bytesIn: gw.endpoints.get(ep.id).stats.bytesIn }
+    expect(paused.bytesIn).toBeLessThan(total)
+    // Bounded by one read (≤ 64 KiB) past the stream's high-water mark, not by what the client sent.
+    expect(paused.queued).toBeLessThan(conn.socket.writableHighWaterMark + 64 * 1024 + 1)
+    // Reading again, every byte comes back, in order.
+    peer.socket.resume()
+    const back = await peer.waitForBytes(total, 15_000)
+    expect(back.equals(payload)).toBe(true)
+  })
+
   it('client half-close: FIN → fin-received, the echo of earlier data still arrives, then the gateway answers FIN', async () => {
     const ep = await server({ reply: { mode: 'echo' } })
     const peer = await client(ep.local.port, { allowHalfOpen: true })

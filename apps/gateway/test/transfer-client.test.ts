@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { startGateway, type TestGateway } from './helper.ts'
 import { Cleanup, assertWellFormed, eventsOf, waitForEvent } from './peers.ts'
+import { splitSizeDigits } from '../src/sockets/file-client.ts'
 import { SEP, filesRoot, namesIn, peerServer, putLocal, randomPayload, sha256, waitForTransferEnd } from './transfer-peers.ts'
 
 let gw: TestGateway
@@ -58,6 +59,15 @@ async function tutorialUploadServer() {
 async function startTransfer(body: Record<string, unknown>) {
   return gw.api('POST', '/api/transfers', { host: '127.0.0.1', ...body })
 }
+
+describe('splitting a header whose size ran into the file', () => {
+  it('finds the one split where size = bytes that followed it', () => {
+    expect(splitSizeDigits('10', 10)).toBe(2) // "0<SEPARATOR>10" alone, then 10 bytes
+    expect(splitSizeDigits('291234567890', 19)).toBe(2) // size 29, the file starts with "1234567890"
+    expect(splitSizeDigits('3123', 0)).toBe(1) // size 3, the whole file is "123"
+    expect(splitSizeDigits('10', 3)).toBeUndefined() // no split fits: the stream ended short
+  })
+})
 
 describe('file client: download', () => {
   it('downloads from a tutorial server into received/ with the same sha256; the endpoint ends closed', async () => {

@@ -16,6 +16,9 @@ const ACTIONS: Record<string, string> = {
   'POST /api/people/:id/revoke': 'person.revoke',
   'PATCH /api/people/:id': 'person.role',
   'PUT /api/people/policy': 'class.policy',
+  'PATCH /api/endpoints/:id/faults': 'relay.faults',
+  'POST /api/endpoints/:id/connections/:cid/cut': 'connection.cut',
+  'POST /api/transfers': 'transfer.start',
 }
 
 const FILE_VERBS: Record<string, string> = { PUT: 'upload', POST: 'upload', DELETE: 'delete', PATCH: 'rename' }
@@ -32,7 +35,7 @@ const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || t
 /** What the entry is about: an endpoint or person id, or a path in the files area. */
 export function auditTarget(path: string, params: Record<string, unknown> | undefined, response: Record<string, unknown> | undefined): string | undefined {
   if (path.startsWith('/api/files/')) return decodeURIComponent(path.slice('/api/files/'.length)).slice(0, 300)
-  const id = str(params?.id) ?? str(response?.id)
+  const id = str(params?.id) ?? str(response?.id) ?? str(response?.endpointId)
   const cid = str(params?.cid)
   return id ? (cid ? `${id}/${cid}` : id) : undefined
 }

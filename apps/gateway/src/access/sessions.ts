@@ -28,6 +28,8 @@ export interface SessionLimits {
 }
 
 export const INSTRUCTOR_ID = 'instructor'
+/** Sessions kept at most (every login makes one); beyond it the idle and then the oldest go. */
+const MAX_SESSIONS = 10_000
 const RESERVED_NAMES = new Set(['instructor', 'local', 'anonymous'])
 
 /**
@@ -70,9 +72,20 @@ export class Sessions {
 
   /** A new session for a person; returns the raw id (the cookie value), which is not kept. */
   open(person: Person): string {
+    if (this.sessions.size >= MAX_SESSIONS) this.prune()
     const id = randomSecret(32)
     this.sessions.set(sessionKey(id), { personId: person.id, lastSeenAt: Date.now() })
     return id
+  }
+
+  /** Drop idle sessions; if that is not enough, the oldest ones (Map order is creation order). */
+  private prune() {
+    const now = Date.now()
+    for (const [key, s] of this.sessions) if (now - s.lastSeenAt > this.limits.idleMs) this.sessions.delete(key)
+    for (const key of this.sessions.keys()) {
+      if (this.sessions.size < MAX_SESSIONS) break
+      this.sessions.delete(key)
+    }
   }
 
   /** The person behind a cookie value, or undefined (unknown, idle too long, or revoked). */

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { constants as bufferConstants } from 'node:buffer'
 import { type EventInput, type SocklabEvent } from '@socklab/shared'
 
 /**
- * A stored event. Data events keep their raw bytes (`bytes`) and are turned into the wire form (base64
- * `data`) only when someone reads them. `bytes` is a view into the hub's byte arena: valid while the event
- * is held, so read it right away (as REST and the live feed do) rather than keeping the event around.
+ * A stored event. Data events keep their raw bytes as a Buffer (`bytes`) and are turned into the wire
+ * form (base64 `data`) only when someone reads them, so recording costs no copy on the socket path.
  */
 export type StoredEvent = (Omit<SocklabEvent, 'data'> & { data?: string; bytes?: Buffer }) & { seq: number; ts: number }
 
@@ -33,17 +31,6 @@ export class EventHub {
   evicted = 0
   private listeners = new Set<HubListener>()
   private notifyScheduled = false
-  /**
-   * Payloads are copied into one circular arena of `maxBytes` (allocated on first use; untouched pages cost
-   * nothing). Holding the sockets' own chunk Buffers instead would pin every chunk until eviction, and the
-   * churn of long-lived buffers made the garbage collector the gateway's biggest cost at high rates.
-   */
-  private arena?: Buffer
-  private arenaHead = 0 // where the next payload goes
-  /** Start offsets of the payloads in the arena, oldest first (from regionFirst on). */
-  private regions: number[] = []
-  private regionFirst = 0
-
   constructor(readonly limits: HubLimits) {
     this.ring = new Array(limits.maxEvents)
   }
@@ -69,20 +56,6 @@ export class EventHub {
     event.ts = Date.now()
     const size = event.bytes?.length ?? 0
     while (this.count > 0 && (this.count >= this.limits.maxEvents || this.bytes + size > this.limits.maxBytes)) this.evictOldest()
-    if (size > 0 && size <= this.limits.maxBytes && this.limits.maxBytes <= bufferConstants.MAX_LENGTH) {
-      this.arena ??= Buffer.allocUnsafeSlow(this.limits.maxBytes)
-      let at = this.place(size)
-      // The arena wastes the space it skips at its end, so the byte count alone may not make room.
-      while (at < 0) {
-        this.evictOldest()
-        at = this.place(size)
-      }
-      event.bytes!.copy(this.arena, at)
-      event.bytes = this.arena.subarray(at, at + size)
-      this.regions.push(at)
-      this.arenaHead = at + size
-    }
-    // (A payload bigger than the whole arena is kept as its own Buffer, alone: the newest event is never dropped.)
     this.ring[(this.start + this.count) % this.ring.length] = event
     this.count++
     this.bytes += size
@@ -90,34 +63,9 @@ export class EventHub {
     return event
   }
 
-  /** Offset in the arena where `size` bytes fit without touching a held payload, or -1. */
-  private place(size: number): number {
-    const capacity = this.arena!.length
-    if (this.regionFirst === this.regions.length) return size <= capacity ? 0 : -1
-    const tail = this.regions[this.regionFirst]!
-    const head = this.arenaHead
-    if (tail < head) {
-      if (head + size <= capacity) return head
-      return 0
-    }
-    return head + size <= tail ? head : -1
-  }
-
   private evictOldest() {
     const e = this.ring[this.start]!
-    const size = e.bytes?.length ?? 0
-    this.bytes -= size
-    if (size > 0 && this.arena && e.bytes!.buffer === this.arena.buffer) {
-      this.regionFirst++
-      if (this.regionFirst === this.regions.length) {
-        this.regions = []
-        this.regionFirst = 0
-        this.arenaHead = 0
-      } else if (this.regionFirst > 4096 && this.regionFirst * 2 > this.regions.length) {
-        this.regions = this.regions.slice(this.regionFirst)
-        this.regionFirst = 0
-      }
-    }
+    this.bytes -= e.bytes?.length ?? 0
     this.ring[this.start] = undefined
     this.start = (this.start + 1) % this.ring.length
     this.count--

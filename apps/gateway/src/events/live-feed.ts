@@ -33,7 +33,7 @@ export const DEFAULT_FEED_LIMITS: FeedLimits = {
   maxBatchBytes: 512 * 1024,
   highWaterBytes: 1024 * 1024,
   batchDelayMs: 30,
-  payloadBytesPerSecond: 8 * 1024 * 1024,
+  payloadBytesPerSecond: 2 * 1024 * 1024,
   previewBytes: 64,
 }
 

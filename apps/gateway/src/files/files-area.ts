@@ -5,6 +5,7 @@ import { INCOMPLETE_SUFFIX, type FileEntry, type FileList } from '@socklab/share
 import { SocketError } from '../sockets/socket-error.ts'
 import { describeFsError } from './fs-errors.ts'
 import { IncomingFile } from './incoming-file.ts'
+import { HashCache } from './hash-cache.ts'
 import { badPath, splitSafePath } from './safe-path.ts'
 
 /** Largest file the gateway receives unless SOCKLAB_MAX_FILE_BYTES says otherwise. */
@@ -31,6 +32,8 @@ export interface OpenedFile {
   handle: fsp.FileHandle
   size: number
   rel: string
+  /** Identifies this version of the file (see HashCache). */
+  version: string
 }
 
 // O_NOFOLLOW: a name swapped for a symlink after our checks still cannot be opened through.
@@ -161,7 +164,7 @@ export class FilesArea {
       await handle.close()
       throw badPath(field)
     }
-    return { handle, size: stat.size, rel: r.rel }
+    return { handle, size: stat.size, rel: r.rel, version: HashCache.keyOf(stat) }
   }
 
   /** Delete a file, or a folder that is empty. */

@@ -1,8 +1,5 @@
 import { describeError, SocketError } from '../sockets/socket-error.ts'
 
-/** Codes of a full or capped disk: the transfer stops and says so, the gateway keeps running. */
-export const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
-
 /** A file-system failure as a sentence about the files area (never an absolute path of the gateway's disk). */
 export function describeFsError(err: unknown, rel: string, field?: string): SocketError {
   if (err instanceof SocketError) return err
@@ -24,4 +21,16 @@ export function describeFsError(err: unknown, rel: string, field?: string): Sock
   if (text[code]) return new SocketError(code, text[code]!, field)
   const e = describeError(err)
   return new SocketError(e.code, e.message, field)
+}
+
+/** A write that failed part-way into a received file: say why, and that nothing half-written was kept. */
+export function describeWriteError(err: unknown, folderRel: string): SocketError {
+  const code = (err as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN'
+  const where = folderRel ? `"${folderRel}"` : 'the files area'
+  const text: Record<string, string> = {
+    ENOSPC: `the disk is full: the file being received into ${where} was dropped`,
+    EDQUOT: `disk quota exceeded: the file being received into ${where} was dropped`,
+    EFBIG: `the file being received into ${where} grew past the largest file this system lets the gateway write; it was dropped`,
+  }
+  return text[code] ? new SocketError(code, text[code]!) : describeFsError(err, folderRel)
 }

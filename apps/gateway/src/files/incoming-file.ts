@@ -4,7 +4,7 @@ import path from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { INCOMPLETE_SUFFIX, type OnExists } from '@socklab/shared'
 import { SocketError } from '../sockets/socket-error.ts'
-import { describeFsError } from './fs-errors.ts'
+import { describeFsError, describeWriteError } from './fs-errors.ts'
 import { checkFileName } from './safe-path.ts'
 
 /** Prefix of temporary names; a dotfile, so never listed nor reachable through the API. */
@@ -50,7 +50,7 @@ export class IncomingFile {
   ) {
     this.failed = new Promise((resolve) => {
       stream.on('error', (err) => {
-        this.streamError = describeFsError(err, this.dirRel ? `${this.dirRel}/…` : '…')
+        this.streamError = describeWriteError(err, this.dirRel)
         resolve(this.streamError)
       })
     })

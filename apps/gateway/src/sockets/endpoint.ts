@@ -86,9 +86,13 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
     return { ...this.info(), connections: [...this.connections.values()].map((c) => c.info()) }
   }
 
-  /** Record an event for this endpoint. */
+  /** Record an event for this endpoint. `input` becomes the stored event (pass a fresh object literal). */
   emit(input: DistributiveOmit<EventInput, 'endpointId'> & { bytes?: Buffer }) {
-    return this.ctx.hub.append({ ...input, endpointId: this.id } as EventInput & { bytes?: Buffer })
+    // Tagged in place: a spread copy per event measured 30× slower once the hub holds the events for a while,
+    // and this runs for every chunk read or written.
+    const event = input as EventInput & { bytes?: Buffer }
+    event.endpointId = this.id
+    return this.ctx.hub.append(event)
   }
 
   /** Change state and tell everyone (a full snapshot, so late viewers need nothing else). */

@@ -93,7 +93,14 @@ export class TcpConnection extends ConnectionRecord {
     if (this.opts.record !== false) {
       this.endpoint.emit({ type: 'data', direction: 'out', connectionId: this.id, size: bytes.length, total: this.bytesOut, origin, bytes } as never)
     }
-    return this.socket.write(bytes)
+    const flowing = this.socket.write(bytes)
+    // An auto-reply answers what we read: if the peer does not read our answers, stop reading its data
+    // until they drain (as pipe() does), or a client that only sends would grow our buffers without bound.
+    if (!flowing && origin === 'reply' && !this.socket.isPaused()) {
+      this.socket.pause()
+      this.socket.once('drain', () => this.socket.resume())
+    }
+    return flowing
   }
 
   /** Half-close: send FIN; the peer's recv returns empty, it may still send to us. */

@@ -1,12 +1,13 @@
 import net from 'node:net'
 import { createHash } from 'node:crypto'
-import type { Address, ErrorInfo, TransferDirection, TransferInfo, TransferState } from '@socklab/shared'
+import type { Address, EndpointActionBody, ErrorInfo, TransferDirection, TransferInfo, TransferState } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { describeError } from './socket-error.ts'
 import { FilesArea, type OpenedFile } from '../files/files-area.ts'
 import type { IncomingFile } from '../files/incoming-file.ts'
 import { describeFsError } from '../files/fs-errors.ts'
+import { HashCache, servedHashes } from '../files/hash-cache.ts'
 
 /** At most this often a running transfer reports progress (start and end are always reported). */
 export const PROGRESS_INTERVAL_MS = 100
@@ -81,6 +82,8 @@ export class Transfer {
     this.trailing = undefined
     Object.assign(this.info, { state, endedAt: Date.now() }, definedOnly(extra))
     this.emit()
+    // File bytes are not data events, so viewers learn the endpoint's byte counts from a fresh snapshot.
+    this.endpoint.emit({ type: 'endpoint', endpoint: this.endpoint.info() })
   }
 
   private emit(now = Date.now()) {
@@ -166,58 +169,71 @@ export const SEND_CHUNK = 1024 * 1024
 
 /**
  * Send an opened file over the connection with backpressure, then FIN (the tutorial's close after the
- * last byte). The transfer is done once every byte has been handed to the kernel; settles when the
- * file handle is closed.
+ * last byte). The transfer is done once every byte has been handed to the kernel. Settles when the
+ * file handle is closed. The file's sha256 is computed while sending, or reused if this very version
+ * of the file was sent in full before.
  */
-export function sendFile(conn: TcpConnection, file: OpenedFile, t: Transfer): Promise<void> {
+export async function sendFile(conn: TcpConnection, file: OpenedFile, t: Transfer): Promise<void> {
   const socket = conn.socket
-  const hash = createHash('sha256')
+  const known = servedHashes.get(file.version)
+  const hash = known ? undefined : createHash('sha256')
   const lost = () =>
     connectionError(conn, { code: 'EPIPE', message: `the peer closed the connection after ${t.info.bytesDone} of ${file.size} bytes` })
-  const finishAfterFlush = () => {
-    const sha256 = hash.digest('hex')
-    socket.once('finish', () => t.finish('done', { sha256 }))
-    conn.end()
-  }
-  let rs: ReturnType<OpenedFile['handle']['createReadStream']> | undefined
+  let stream: ReturnType<OpenedFile['handle']['createReadStream']> | undefined
   void conn.closed.then(() => {
     if (t.running) t.finish('failed', { error: lost() })
     // A read stream paused on backpressure would wait forever for a drain that cannot come.
-    rs?.destroy()
+    stream?.destroy()
   })
-  if (file.size === 0) {
-    finishAfterFlush()
-    return file.handle.close().catch(() => {})
+
+  const sent = file.size === 0 ? true : await pump()
+  let sha256 = known
+  if (sent && hash) {
+    sha256 = hash.digest('hex')
+    // Remember the digest only if the file did not change while it was read.
+    const after = await file.handle.stat().catch(() => undefined)
+    if (after && HashCache.keyOf(after) === file.version) servedHashes.set(file.version, sha256)
   }
-  return new Promise((resolve) => {
-    const stream = (rs = file.handle.createReadStream({ highWaterMark: SEND_CHUNK, start: 0, end: file.size - 1 }))
-    if (!conn.isOpen) stream.destroy()
-    const onDrain = () => stream.resume()
-    socket.on('drain', onDrain)
-    const fail = (error: ErrorInfo) => {
-      t.finish('failed', { error })
-      stream.destroy()
-    }
-    stream.on('data', (chunk) => {
-      const bytes = chunk as Buffer
-      if (!conn.writable) return fail(lost())
-      hash.update(bytes)
-      t.progress(bytes.length)
-      if (!conn.write(bytes, 'file')) stream.pause()
+  await file.handle.close().catch(() => {})
+  if (!sent || !t.running) return
+  if (!conn.writable) return void t.finish('failed', { error: lost() })
+  socket.once('finish', () => t.finish('done', { sha256 }))
+  conn.end()
+
+  /** Stream every byte into the socket; true when all of them were written. */
+  function pump(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const rs = (stream = file.handle.createReadStream({ highWaterMark: SEND_CHUNK, start: 0, end: file.size - 1, autoClose: false }))
+      if (!conn.isOpen) rs.destroy()
+      const onDrain = () => rs.resume()
+      socket.on('drain', onDrain)
+      // Without autoClose a stream that ends is not destroyed: 'end' or 'close', whichever comes, settles.
+      const settle = (ok: boolean) => {
+        socket.off('drain', onDrain)
+        resolve(ok)
+      }
+      const fail = (error: ErrorInfo) => {
+        t.finish('failed', { error })
+        rs.destroy()
+      }
+      rs.on('data', (chunk) => {
+        const bytes = chunk as Buffer
+        if (!conn.writable) return fail(lost())
+        hash?.update(bytes)
+        t.progress(bytes.length)
+        if (!conn.write(bytes, 'file')) rs.pause()
+      })
+      rs.on('end', () => {
+        if (t.info.bytesDone !== file.size) return fail({ code: 'ESHRUNK', message: `"${file.rel}" shrank while it was being sent` })
+        settle(true)
+      })
+      rs.on('error', (err) => {
+        fail(describeFsError(err, file.rel).toInfo())
+        conn.destroy()
+      })
+      rs.on('close', () => settle(false))
     })
-    stream.on('end', () => {
-      if (t.info.bytesDone !== file.size) return fail({ code: 'ESHRUNK', message: `"${file.rel}" shrank while it was being sent` })
-      finishAfterFlush()
-    })
-    stream.on('error', (err) => {
-      fail(describeFsError(err, file.rel).toInfo())
-      conn.destroy()
-    })
-    stream.on('close', () => {
-      socket.off('drain', onDrain)
-      resolve()
-    })
-  })
+  }
 }
 
 /** Write a received chunk; when the disk is slower than the network, pause the socket until it catches up. */
@@ -308,6 +324,17 @@ export abstract class FileServerEndpoint<O extends ListenOptions> extends Endpoi
     const a = server.address() as net.AddressInfo
     this.local = addressOf(a.address, a.port, a.family)
     this.setState('listening')
+  }
+
+  async action(body: EndpointActionBody) {
+    if (body.action === 'close') return this.stop()
+    if (body.action !== 'stop-listening') return super.action(body)
+    const server = this.server
+    if (!server?.listening) return
+    // Only the listener goes; transfers in progress finish (server.close would wait for them).
+    server.close()
+    this.setState('not-listening')
+    this.note('stopped listening; transfers in progress go on')
   }
 
   async stop() {

@@ -22,10 +22,11 @@ export function formatBytes(n: number): string {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
-/** Local wall-clock time with milliseconds: `14:03:07.125`. */
-export function formatTime(ts: number): string {
+/** Local wall-clock time, with milliseconds unless `seconds` (`14:03:07.125` / `14:03:07`). */
+export function formatTime(ts: number, precision: 'ms' | 'seconds' = 'ms'): string {
   const d = new Date(ts)
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+  const s = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  return precision === 'ms' ? `${s}.${pad(d.getMilliseconds(), 3)}` : s
 }
 
 /** Remove empty form values ('' / null / undefined), recursively, so optional API fields are just absent. */

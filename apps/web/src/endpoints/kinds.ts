@@ -4,6 +4,18 @@ import TcpServerForm from './kinds/TcpServerForm.vue'
 import TcpClientForm from './kinds/TcpClientForm.vue'
 import UdpForm from './kinds/UdpForm.vue'
 import { noReply, type TcpClientFormModel, type TcpServerFormModel, type UdpFormModel } from './kinds/form-models.ts'
+import TcpRelayForm from './kinds/TcpRelayForm.vue'
+import HttpStaticForm from './kinds/HttpStaticForm.vue'
+import RelayDetail from '../relay/RelayDetail.vue'
+import HttpDetail from '../http/HttpDetail.vue'
+import { relayDefaults } from '../relay/relay-form-model.ts'
+import { httpDefaults } from '../http/http-form-model.ts'
+import DownloadServerForm from './kinds/DownloadServerForm.vue'
+import UploadServerForm from './kinds/UploadServerForm.vue'
+import RawUploadServerForm from './kinds/RawUploadServerForm.vue'
+import FileClientForm from './kinds/FileClientForm.vue'
+import TransferDetail from '../transfers/TransferDetail.vue'
+import { downloadServerDefaults, fileClientDefaults, rawUploadServerDefaults, uploadServerDefaults } from '../transfers/transfer-form-models.ts'
 
 export type EndpointActionName = EndpointActionBody['action']
 
@@ -61,6 +73,27 @@ export const KINDS: KindDefinition[] = [
     defaults: (): UdpFormModel => ({ host: '127.0.0.1', port: 0, remote: { host: '', port: '' }, reply: noReply(), encoding: 'utf-8' }),
     send: 'datagram',
   },
+  {
+    kind: 'tcp-relay',
+    label: 'endpoints.kinds.tcp-relay',
+    description: 'endpoints.kindHelp.tcp-relay',
+    form: TcpRelayForm,
+    defaults: relayDefaults,
+    detail: RelayDetail,
+    actions: ['stop-listening'],
+  },
+  {
+    kind: 'http-static',
+    label: 'endpoints.kinds.http-static',
+    description: 'endpoints.kindHelp.http-static',
+    form: HttpStaticForm,
+    defaults: httpDefaults,
+    detail: HttpDetail,
+  },
+  { kind: 'download-server', label: 'endpoints.kinds.download-server', description: 'endpoints.kindHelp.download-server', form: DownloadServerForm, defaults: downloadServerDefaults, detail: TransferDetail, actions: ['stop-listening'] },
+  { kind: 'upload-server', label: 'endpoints.kinds.upload-server', description: 'endpoints.kindHelp.upload-server', form: UploadServerForm, defaults: uploadServerDefaults, detail: TransferDetail, actions: ['stop-listening'] },
+  { kind: 'raw-upload-server', label: 'endpoints.kinds.raw-upload-server', description: 'endpoints.kindHelp.raw-upload-server', form: RawUploadServerForm, defaults: rawUploadServerDefaults, detail: TransferDetail, actions: ['stop-listening'] },
+  { kind: 'file-client', label: 'endpoints.kinds.file-client', description: 'endpoints.kindHelp.file-client', form: FileClientForm, defaults: fileClientDefaults, detail: TransferDetail },
 ]
 
 export function kindDefinition(kind: string): KindDefinition | undefined {

@@ -192,9 +192,17 @@ export class LiveModel {
         else ep.stats.bytesOut += e.size
         if (e.connectionId) {
           const c = ep.connections.find((x) => x.id === e.connectionId)
-          if (c) {
-            if (e.direction === 'in') c.bytesIn = e.total
-            else c.bytesOut = e.total
+          // A relay pair counts its target leg apart (`target`); everything else counts on the connection.
+          const counts = e.leg === 'target' ? c?.target : c
+          if (counts) {
+            if (e.direction === 'in') counts.bytesIn = e.total
+            else counts.bytesOut = e.total
+          }
+          // Forwarded unchanged: the same bytes also went out on the other leg (no event of its own).
+          if (e.forwarded) {
+            ep.stats.bytesOut += e.size
+            const other = e.leg === 'target' ? c : c?.target
+            if (other) other.bytesOut += e.size
           }
         }
         return

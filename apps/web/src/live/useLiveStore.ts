@@ -9,6 +9,12 @@ import { LogRing } from './log-ring.ts'
 /** Rows the browser keeps in the traffic log; older ones are dropped (and counted). */
 export const LOG_CAPACITY = 100_000
 
+/** `?logCapacity=N` (100…1,000,000) for a slow classroom machine, or a test that wants to see rows dropped. */
+function logCapacity(): number {
+  const n = Number(new URLSearchParams(location.search).get('logCapacity'))
+  return Number.isInteger(n) && n >= 100 && n <= 1_000_000 ? n : LOG_CAPACITY
+}
+
 function eventsUrl(): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
   return `${proto}//${location.host}/api/events`
@@ -21,7 +27,7 @@ function eventsUrl(): string {
  */
 export const useLiveStore = defineStore('live', () => {
   const state = reactive(createLiveState())
-  const log = markRaw(new LogRing<LogRow>(LOG_CAPACITY))
+  const log = markRaw(new LogRing<LogRow>(logCapacity()))
   const model = markRaw(new LiveModel(state, log))
   const logVersion = shallowRef(0)
   const link = shallowRef<LinkStatus>({ state: 'connecting', attempt: 0 })

@@ -7,7 +7,8 @@ export type ConversationItem =
 
 /**
  * What a conversation shows: `sent` = what each side sent (read by the relay; injected bytes added),
- * `delivered` = what each side was given (written by the relay, after faults reshaped it).
+ * `delivered` = what each side was given (written by the relay, after faults reshaped it; a chunk
+ * `forwarded` unchanged counts as delivered the moment it was read).
  */
 export type ConversationMode = 'sent' | 'delivered'
 
@@ -20,7 +21,8 @@ export function conversationOf(events: Iterable<SocklabEvent>, endpointId: strin
       case 'data': {
         if (!e.leg) continue
         const injected = e.direction === 'out' && e.origin === 'inject'
-        const wanted = mode === 'sent' ? e.direction === 'in' || injected : e.direction === 'out'
+        // A forwarded chunk was delivered as it was read: it stands for both views.
+        const wanted = mode === 'sent' ? e.direction === 'in' || injected : e.direction === 'out' || e.forwarded === true
         if (!wanted) continue
         // Read from the client or written to the target: client→target.
         const way: RelayWay = (e.direction === 'in') === (e.leg === 'client') ? 'toTarget' : 'toClient'

@@ -56,6 +56,11 @@ export const DataEventSchema = Type.Object({
   origin: Type.Optional(Type.String()),
   /** TCP relay: which side of the pair this chunk was read from (in) or written to (out). */
   leg: Type.Optional(RelaySideSchema),
+  /**
+   * TCP relay, on an `in` chunk: it was written to the other side at once and unchanged (no fault
+   * reshaped it), so no separate `out` event is recorded for it.
+   */
+  forwarded: Type.Optional(Type.Boolean()),
 })
 
 export const ErrorEventSchema = Type.Object({

@@ -44,7 +44,7 @@ const pathOf = (req: FastifyRequest) => req.url.split('?')[0]!
 const isUpgrade = (req: FastifyRequest) => req.headers.upgrade?.toLowerCase() === 'websocket'
 
 /** Routes whose answer names what was made or moved (for the audit line). */
-const KEEP_RESPONSE = new Set(['POST /api/endpoints', 'POST /api/endpoints/:id/send'])
+const KEEP_RESPONSE = new Set(['POST /api/endpoints', 'POST /api/endpoints/:id/send', 'PUT /api/files/*', 'POST /api/transfers'])
 
 /**
  * The gateway's edge: Host and Origin checks, credentials (Bearer token or session cookie), role and

@@ -38,7 +38,7 @@ const eventsWs: FastifyPluginAsync = async (app) => {
       } catch {
         return sendMsg({ type: 'error', error: { code: 'EBADJSON', message: 'message is not valid JSON' } })
       }
-      const checked = validate(schemaFor(msg), msg)
+      const checked = validate(schemaFor(msg) as typeof ClientMessageSchema, msg)
       if (!checked.ok) return sendMsg({ type: 'error', error: checked.error })
       const m = checked.value
       if (m.type === 'hello') feed.hello(m.after, m.serverId)

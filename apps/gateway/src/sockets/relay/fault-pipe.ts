@@ -12,8 +12,10 @@ const MAX_SLICE = 64 * 1024
 export type WriteOrigin = 'relay' | 'inject'
 
 export interface PipeHooks {
-  /** A chunk was read from the source. */
-  read(chunk: Buffer): void
+  /** A chunk was read from the source; `forwarded`: it is being written on at once, unchanged (`wrote` is not called for it). */
+  read(chunk: Buffer, forwarded: boolean): void
+  /** The bytes of a forwarded chunk, for the destination's counters (nothing to record). */
+  forwarded(chunk: Buffer): void
   /** A piece is being written to the destination. */
   wrote(piece: Buffer, origin: WriteOrigin): void
   /** The source sent FIN and everything before it was written: FIN is now passed on. */
@@ -30,7 +32,7 @@ interface Pending {
 /**
  * One way of a relay pair (source socket → destination socket) with faults applied on the way:
  * latency → coalescing → splitting / bandwidth pacing → write. With no faults a chunk is written the
- * moment it is read (the fast path, like `pipe()`). Either way the source is paused while the
+ * moment it is read (the fast path, like `pipe()`), and recorded once, as read, marked forwarded. Either way the source is paused while the
  * destination's buffer is full or too much waits here, so memory stays bounded.
  */
 export class FaultPipe {
@@ -84,13 +86,15 @@ export class FaultPipe {
   }
 
   private onData(chunk: Buffer) {
-    this.hooks.read(chunk)
-    if (this.gone) return this.hooks.dropped(chunk.length)
-    if (this.straight && this.queued === 0) {
-      this.hooks.wrote(chunk, 'relay')
+    // The fast path: nothing to reshape or wait for, so the chunk goes on as it came (one event, not two).
+    if (this.straight && this.queued === 0 && !this.gone) {
+      this.hooks.read(chunk, true)
+      this.hooks.forwarded(chunk)
       if (!this.dst.write(chunk)) this.flow()
       return
     }
+    this.hooks.read(chunk, false)
+    if (this.gone) return this.hooks.dropped(chunk.length)
     this.queued += chunk.length
     if (this.faults.latencyMs) this.delayed.push({ buf: chunk, due: Date.now() + this.faults.latencyMs })
     else this.toBatch(chunk, Date.now())
