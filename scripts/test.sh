@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 mkdir -p .tmp
 status=0
-pnpm test -- --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json </dev/null || status=$?
+pnpm build </dev/null
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json </dev/null || status=$?
 # One plain closing line, whatever the reporter printed above.
 node -e '
   const fs = require("fs");

@@ -24,7 +24,8 @@ async function main() {
       serializers: { req: (req) => ({ method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.ip }) },
     },
     bodyLimit: 16 * 1024 * 1024,
-    requestTimeout: 60_000,
+    // Browser uploads of big files stream for minutes; slow-header clients are still cut by headersTimeout.
+    requestTimeout: 3_600_000,
     connectionTimeout: 0,
     forceCloseConnections: true,
   })

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TLiteral, type TUnion } from 'typebox'
 
 export const PortSchema = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP/UDP port; 0 = any free port' })
 export const HostSchema = Type.String({ minLength: 1, maxLength: 253, description: 'IP address or host name' })
@@ -23,3 +23,8 @@ export type ErrorInfo = Static<typeof ErrorInfoSchema>
 
 export const ErrorBodySchema = Type.Object({ error: ErrorInfoSchema })
 export type ErrorBody = Static<typeof ErrorBodySchema>
+
+/** `Type.Union` of string literals from a const list, typed as that union (a plain `.map` loses the literal types). */
+export function LiteralUnion<const T extends readonly string[]>(values: T, options?: Parameters<typeof Type.Union>[1]) {
+  return Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>
+}

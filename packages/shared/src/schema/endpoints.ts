@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, PortSchema } from './common.ts'
+import { LiteralUnion, AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, PortSchema } from './common.ts'
 import { SEND_ENCODINGS, TEXT_ENCODINGS } from '../encoding.ts'
 import { RelaySideSchema, TcpRelayOptionsSchema } from './relay.ts'
 import { HttpStaticOptionsSchema } from './http.ts'
@@ -7,7 +7,7 @@ import { DownloadServerOptionsSchema, FileClientOptionsSchema, RawUploadServerOp
 
 const Name = Type.Optional(Type.String({ maxLength: 80, description: 'a label shown in the panel' }))
 /** Encoding of the text options (greeting, fixed reply); also what `upper` decodes with. */
-const TextEncodingOption = Type.Optional(Type.Union(TEXT_ENCODINGS.map((e) => Type.Literal(e)), { default: 'utf-8' }))
+const TextEncodingOption = Type.Optional(LiteralUnion(TEXT_ENCODINGS, { default: 'utf-8' }))
 
 export const ReplyModeSchema = Type.Union([Type.Literal('none'), Type.Literal('echo'), Type.Literal('upper'), Type.Literal('fixed')])
 export type ReplyMode = Static<typeof ReplyModeSchema>
@@ -93,7 +93,7 @@ export type EndpointOptions = { [K in EndpointKind]: Static<(typeof ENDPOINT_OPT
 
 /** Loose envelope used at the REST edge: `kind` first, then the kind's own schema. */
 export const CreateEndpointBodySchema = Type.Object(
-  { kind: Type.Union(ENDPOINT_KINDS.map((k) => Type.Literal(k))) },
+  { kind: LiteralUnion(ENDPOINT_KINDS) },
   { additionalProperties: true },
 )
 
@@ -174,7 +174,7 @@ export type EndpointDetail = EndpointInfo & { connections: ConnectionInfo[] }
 export const SendBodySchema = Type.Object(
   {
     data: Type.String({ maxLength: 8 * 1024 * 1024 }),
-    encoding: Type.Optional(Type.Union(SEND_ENCODINGS.map((e) => Type.Literal(e)), { default: 'utf-8' })),
+    encoding: Type.Optional(LiteralUnion(SEND_ENCODINGS, { default: 'utf-8' })),
     lineEnding: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('lf'), Type.Literal('crlf')])),
     /** TCP server: a connection id, or "all" (the default) to broadcast. */
     connection: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { LiteralUnion } from './common.ts'
 
 /**
  * The files area: one folder on the gateway (SOCKLAB_DATA/files) holding the files download servers
@@ -39,7 +40,7 @@ export type OnExists = (typeof ON_EXISTS)[number]
 
 /** PUT /api/files/{path}?onExists= */
 export const PutFileQuerySchema = Type.Object(
-  { onExists: Type.Optional(Type.Union(ON_EXISTS.map((v) => Type.Literal(v)))) },
+  { onExists: Type.Optional(LiteralUnion(ON_EXISTS)) },
   { additionalProperties: false },
 )
 export type PutFileQuery = Static<typeof PutFileQuerySchema>
