@@ -100,6 +100,25 @@ describe('EventHub', () => {
     expect(calls).toBe(2)
   })
 
+  it('keeps payload copies that survive reuse of its slabs and of the socket buffers they came from', () => {
+    // 4 MiB of history through 1 MiB slabs: slabs are recycled as events are evicted, so a bug in the
+    // bookkeeping would overwrite bytes of events still held. Each chunk has its own fill byte.
+    const hub = new EventHub({ maxEvents: 100_000, maxBytes: 4 * 1024 * 1024 })
+    const source = Buffer.alloc(40_000)
+    const corrupt = () =>
+      hub.after(0).filter((e) => e.bytes!.length !== 40_000 || !e.bytes!.every((b) => b === ((e.seq - 1) >> 1) % 251))
+    for (let i = 0; i < 1000; i++) {
+      source.fill(i % 251) // one buffer reused for every "read", so identity alone proves nothing
+      hub.append(data('e1', source))
+      hub.append(data('e1', source)) // echo: the same bytes recorded again (out), sharing the copy
+      if (i % 7 === 0) expect(corrupt().map((e) => e.seq)).toEqual([])
+    }
+    expect(hub.size).toBeGreaterThan(90)
+    expect(hub.evicted).toBeGreaterThan(1000)
+    expect(corrupt()).toEqual([])
+    expect(hub.storedBytes).toBeLessThanOrEqual(4 * 1024 * 1024)
+  })
+
   it('toWire turns raw bytes into base64 data and leaves other events alone', () => {
     const hub = new EventHub({ maxEvents: 10, maxBytes: 1e6 })
     const d = hub.append(data('e1', Buffer.from([0xde, 0xad, 0xbe, 0xef])))

@@ -14,6 +14,9 @@ export interface HubLimits {
   maxBytes: number
 }
 
+/** Payload slabs (see EventHub.keep). */
+const SLAB_SIZE = 1024 * 1024
+
 export type HubListener = () => void
 
 /**
@@ -27,6 +30,13 @@ export class EventHub {
   private start = 0 // index of the oldest event in `ring`
   private count = 0
   private bytes = 0
+  private slabs: { buffer: Buffer; live: number }[] = [{ buffer: Buffer.allocUnsafeSlow(SLAB_SIZE), live: 0 }]
+  private freeSlabs: number[] = []
+  private slabId = 0
+  private slabUsed = 0
+  private slabOf = new WeakMap<StoredEvent, number>()
+  private lastSource?: Buffer
+  private lastCopy?: Buffer
   private nextSeq = 1
   evicted = 0
   private listeners = new Set<HubListener>()
@@ -54,6 +64,11 @@ export class EventHub {
     const event = input as StoredEvent
     event.seq = this.nextSeq++
     event.ts = Date.now()
+    if (event.bytes) {
+      const kept = this.keep(event.bytes)
+      if (kept !== event.bytes || kept === this.lastCopy) this.slabOf.set(event, this.slabId)
+      event.bytes = kept
+    }
     const size = event.bytes?.length ?? 0
     while (this.count > 0 && (this.count >= this.limits.maxEvents || this.bytes + size > this.limits.maxBytes)) this.evictOldest()
     this.ring[(this.start + this.count) % this.ring.length] = event
@@ -63,8 +78,54 @@ export class EventHub {
     return event
   }
 
+  /**
+   * Copy a payload into the current slab. A socket read hands us a view of a 64 KiB allocation; keeping
+   * thousands of those alive for history made every GC slower (and held up to 4× the bytes we count).
+   * Copies into 1 MiB slabs let the read buffers die young; a slab is freed once its events are evicted.
+   * The echo and relay paths record the same Buffer twice (in, then out): the second time reuses the copy.
+   */
+  private keep(bytes: Buffer): Buffer {
+    // Same Buffer and still the same bytes (a caller may reuse one buffer for several reads).
+    if (bytes === this.lastSource && bytes.equals(this.lastCopy!)) {
+      this.slabs[this.slabId]!.live++
+      return this.lastCopy!
+    }
+    if (bytes.length === 0 || bytes.length > SLAB_SIZE / 4) return bytes
+    if (this.slabUsed + bytes.length > SLAB_SIZE) this.nextSlab()
+    const slab = this.slabs[this.slabId]!
+    const copy = slab.buffer.subarray(this.slabUsed, this.slabUsed + bytes.length)
+    bytes.copy(copy)
+    this.slabUsed += bytes.length
+    slab.live++
+    this.lastSource = bytes
+    this.lastCopy = copy
+    return copy
+  }
+
+  /** Move to a free slab (reused: fresh pages cost a page fault each), or make one. */
+  private nextSlab() {
+    const old = this.slabs[this.slabId]!
+    if (old.live === 0) this.freeSlabs.push(this.slabId)
+    const reused = this.freeSlabs.pop()
+    if (reused !== undefined) this.slabId = reused
+    else {
+      this.slabs.push({ buffer: Buffer.allocUnsafeSlow(SLAB_SIZE), live: 0 })
+      this.slabId = this.slabs.length - 1
+    }
+    this.slabUsed = 0
+    this.lastSource = undefined
+  }
+
+  private release(e: StoredEvent) {
+    const id = this.slabOf.get(e)
+    if (id === undefined) return
+    const slab = this.slabs[id]!
+    if (--slab.live === 0 && id !== this.slabId) this.freeSlabs.push(id)
+  }
+
   private evictOldest() {
     const e = this.ring[this.start]!
+    this.release(e)
     this.bytes -= e.bytes?.length ?? 0
     this.ring[this.start] = undefined
     this.start = (this.start + 1) % this.ring.length
