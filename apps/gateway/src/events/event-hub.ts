@@ -16,6 +16,9 @@ export interface HubLimits {
 
 /** Payload slabs (see EventHub.keep). */
 const SLAB_SIZE = 1024 * 1024
+/** Which slab holds an event's bytes: a symbol key, so JSON never shows it (a WeakMap cost every GC). */
+const SLAB = Symbol('slab')
+type SlabTagged = { [SLAB]?: number }
 
 export type HubListener = () => void
 
@@ -34,7 +37,6 @@ export class EventHub {
   private freeSlabs: number[] = []
   private slabId = 0
   private slabUsed = 0
-  private slabOf = new WeakMap<StoredEvent, number>()
   private lastSource?: Buffer
   private lastCopy?: Buffer
   private nextSeq = 1
@@ -66,7 +68,7 @@ export class EventHub {
     event.ts = Date.now()
     if (event.bytes) {
       const kept = this.keep(event.bytes)
-      if (kept !== event.bytes || kept === this.lastCopy) this.slabOf.set(event, this.slabId)
+      if (kept !== event.bytes || kept === this.lastCopy) (event as SlabTagged)[SLAB] = this.slabId
       event.bytes = kept
     }
     const size = event.bytes?.length ?? 0
@@ -117,7 +119,7 @@ export class EventHub {
   }
 
   private release(e: StoredEvent) {
-    const id = this.slabOf.get(e)
+    const id = (e as SlabTagged)[SLAB]
     if (id === undefined) return
     const slab = this.slabs[id]!
     if (--slab.live === 0 && id !== this.slabId) this.freeSlabs.push(id)
