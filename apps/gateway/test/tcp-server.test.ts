@@ -96,6 +96,14 @@ describe('tcp-server', () => {
     expect(got.toString('hex')).toBe(Buffer.concat([Buffer.from('ABC'), Buffer.from('c4e3bac3', 'hex')]).toString('hex'))
   })
 
+  it('upper on a utf-8 server answers gbk bytes byte for byte (ASCII upper-cased), not as U+FFFD garbage', async () => {
+    const ep = await server({ reply: { mode: 'upper' } })
+    const peer = await client(ep.local.port)
+    await peer.write(Buffer.concat([Buffer.from('hello '), Buffer.from('c4e3bac3', 'hex')])) // "hello 你好" in gbk
+    const got = await peer.waitForBytes(10)
+    expect(got.toString('hex')).toBe(Buffer.concat([Buffer.from('HELLO '), Buffer.from('c4e3bac3', 'hex')]).toString('hex'))
+  })
+
   it('auto-reply fixed answers 已送达 in gbk (encoding: gbk), and the greeting is gbk too', async () => {
     const ep = await server({ reply: { mode: 'fixed', text: '已送达' }, encoding: 'gbk', greeting: '欢迎' })
     const peer = await client(ep.local.port)

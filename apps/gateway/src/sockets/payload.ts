@@ -39,14 +39,20 @@ export function upperCase(chunk: Buffer, encoding: string): Buffer {
   // ASCII-only fast path: safe in every ASCII-compatible encoding and needs no decode.
   let ascii = true
   for (let i = 0; i < chunk.length; i++) if (chunk[i]! >= 0x80) { ascii = false; break }
-  if (ascii) {
-    const out = Buffer.allocUnsafe(chunk.length)
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!
-      out[i] = b >= 0x61 && b <= 0x7a ? b - 32 : b
-    }
-    return out
-  }
+  if (ascii) return upperAsciiBytes(chunk)
   const text = encoding === 'utf-8' ? chunk.toString('utf8') : iconv.decode(chunk, encoding)
-  return encodeText(text.toUpperCase(), encoding)
+  const answer = encodeText(text.toUpperCase(), encoding)
+  // Bytes that are not valid in the endpoint's encoding (gbk sent to a utf-8 server) would come back as
+  // U+FFFD garbage of another length; answer them byte for byte instead, upper-casing only ASCII letters.
+  if (!encodeText(text, encoding).equals(chunk)) return upperAsciiBytes(chunk)
+  return answer
+}
+
+function upperAsciiBytes(chunk: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(chunk.length)
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i]!
+    out[i] = b >= 0x61 && b <= 0x7a ? b - 32 : b
+  }
+  return out
 }
