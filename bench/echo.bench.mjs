@@ -5,67 +5,9 @@
 //
 //   node bench/echo.bench.mjs            (after `pnpm build`; `pnpm bench` does both)
 //   BENCH_SECONDS=5 BENCH_ROUNDS=5 node bench/echo.bench.mjs   (longer, more rounds on a busy machine)
-import net from 'node:net'
 import os from 'node:os'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { BARE_ECHO, CHUNK, CONNECTIONS, echoLoad, median, ROUNDS, SECONDS, TARGET, WARMUP_MS } from './lib/echo-load.mjs'
 import { cpuSecondsOf, memoryOf, mb, mib, startGateway, startNodeServer, startViewerProcess, watchMemory } from './lib/processes.mjs'
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-const WARMUP_MS = 500
-const CHUNK = 16 * 1024
-const CONNECTIONS = [1, 16]
-const TARGET = 0.8
-
-const BARE_ECHO = `
-import net from 'node:net'
-const server = net.createServer((s) => {
-  s.on('error', () => {}) // a load generator hanging up must not end the baseline
-  s.pipe(s)
-})
-server.listen(0, '127.0.0.1', () => console.log(server.address().port))
-process.on('SIGTERM', () => process.exit(0))
-`
-
-/**
- * Keep `connections` sockets busy writing 16 KiB chunks (respecting backpressure) and count the echoed bytes.
- * Returns bytes per second over the measured window (after a warm-up). Everything is closed afterwards.
- */
-async function echoLoad(port, connections, during = {}) {
-  const chunk = Buffer.alloc(CHUNK, 0x61)
-  let received = 0
-  let running = true
-  const sockets = await Promise.all(
-    Array.from(
-      { length: connections },
-      () =>
-        new Promise((resolve, reject) => {
-          const s = net.connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(s))
-          s.once('error', reject)
-        }),
-    ),
-  )
-  for (const s of sockets) {
-    s.on('error', () => {})
-    s.on('data', (d) => (received += d.length))
-    const pump = () => {
-      while (running && s.write(chunk)) {}
-    }
-    s.on('drain', pump)
-    pump()
-  }
-  await sleep(WARMUP_MS)
-  const startBytes = received
-  const start = performance.now()
-  during.start?.()
-  await sleep(SECONDS * 1000)
-  const seconds = (performance.now() - start) / 1000
-  const bytes = received - startBytes
-  during.end?.(seconds)
-  running = false
-  await Promise.all(sockets.map((s) => new Promise((r) => (s.once('close', r), s.destroy()))))
-  return bytes / seconds
-}
 
 /** CPU seconds a process used over a window, per GB echoed, and as a share of one core. */
 function cpuMeter(pid) {
@@ -78,8 +20,6 @@ function cpuMeter(pid) {
     },
   }
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function main() {
   console.log(
@@ -96,7 +36,7 @@ async function main() {
       for (let round = 0; round < ROUNDS; round++) {
         const bareCpu = cpuMeter(bare.child.pid)
         let bareStop
-        const bareRate = await echoLoad(bare.port, connections, { start: bareCpu.start, end: (s) => (bareStop = s) })
+        const { rate: bareRate } = await echoLoad(bare.port, connections, { start: bareCpu.start, end: (s) => (bareStop = s) })
         runs.bare.push({ rate: bareRate, ...bareCpu.stop(bareStop, bareRate) })
 
         const endpoint = await gateway.api('POST', '/api/endpoints', { kind: 'tcp-server', port: 0, reply: { mode: 'echo' } })
@@ -106,7 +46,7 @@ async function main() {
         let after
         let seconds = 1
         // The viewer is asked for its counts at both ends of the window (its answers arrive a moment later).
-        const rate = await echoLoad(endpoint.local.port, connections, {
+        const { rate } = await echoLoad(endpoint.local.port, connections, {
           start: () => {
             gatewayCpu.start()
             before = viewer.count()

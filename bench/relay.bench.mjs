@@ -7,28 +7,9 @@
 //
 //   node bench/relay.bench.mjs            (after `pnpm build`; `pnpm bench` does both)
 //   BENCH_SECONDS=5 BENCH_ROUNDS=5 node bench/relay.bench.mjs   (longer, more rounds on a busy machine)
-import net from 'node:net'
 import os from 'node:os'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { BARE_ECHO, CHUNK, CONNECTIONS, echoLoad, median, ROUNDS, SECONDS, TARGET, WARMUP_MS } from './lib/echo-load.mjs'
 import { cpuSecondsOf, memoryOf, mb, mib, startGateway, startNodeServer, watchMemory } from './lib/processes.mjs'
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
-const WARMUP_MS = 500
-const CHUNK = 16 * 1024
-const CONNECTIONS = [1, 16]
-// Alternating rounds, median of each side: one disturbed run does not decide the ratio.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-const TARGET = 0.8
-
-const ECHO_TARGET = `
-import net from 'node:net'
-const server = net.createServer((s) => {
-  s.on('error', () => {})
-  s.pipe(s)
-})
-server.listen(0, '127.0.0.1', () => console.log(server.address().port))
-process.on('SIGTERM', () => process.exit(0))
-`
 
 // The baseline: the shortest correct Node relay (both ways piped, errors end both sides).
 const bareProxy = (targetPort) => `
@@ -45,46 +26,15 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port))
 process.on('SIGTERM', () => process.exit(0))
 `
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-/**
- * Keep `connections` sockets writing 16 KiB chunks (respecting backpressure) through the proxy at `port`;
- * returns bytes per second echoed back, and CPU seconds per GB the proxy process (`pid`) spent meanwhile.
- */
+/** Echo load through the proxy at `port`; adds the CPU seconds per GB the proxy process (`pid`) spent meanwhile. */
 async function relayLoad(port, pid, connections) {
-  const chunk = Buffer.alloc(CHUNK, 0x61)
-  let received = 0
-  let running = true
-  const sockets = await Promise.all(
-    Array.from(
-      { length: connections },
-      () =>
-        new Promise((resolve, reject) => {
-          const s = net.connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(s))
-          s.once('error', reject)
-        }),
-    ),
-  )
-  for (const s of sockets) {
-    s.on('error', () => {})
-    s.on('data', (d) => (received += d.length))
-    const pump = () => {
-      while (running && s.write(chunk)) {}
-    }
-    s.on('drain', pump)
-    pump()
-  }
-  await sleep(WARMUP_MS)
-  const startBytes = received
-  const startCpu = cpuSecondsOf(pid)
-  const start = performance.now()
-  await sleep(SECONDS * 1000)
-  const seconds = (performance.now() - start) / 1000
-  const bytes = received - startBytes
-  const cpu = cpuSecondsOf(pid) - startCpu
-  running = false
-  await Promise.all(sockets.map((s) => new Promise((r) => (s.once('close', r), s.destroy()))))
-  return { rate: bytes / seconds, cpuPerGB: cpu / (bytes / 1e9) }
+  let startCpu = 0
+  let cpu = 0
+  const { rate, bytes } = await echoLoad(port, connections, {
+    start: () => (startCpu = cpuSecondsOf(pid)),
+    end: () => (cpu = cpuSecondsOf(pid) - startCpu),
+  })
+  return { rate, cpuPerGB: cpu / (bytes / 1e9) }
 }
 
 async function main() {
@@ -92,7 +42,7 @@ async function main() {
     `TCP relay: ${CHUNK / 1024} KiB chunks through the proxy to an echo target and back, ${SECONDS} s per run after ${WARMUP_MS} ms warm-up,` +
       ` median of ${ROUNDS} alternating rounds, 127.0.0.1 only (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
   )
-  const target = await startNodeServer(ECHO_TARGET, 'the echo target')
+  const target = await startNodeServer(BARE_ECHO, 'the echo target')
   const bare = await startNodeServer(bareProxy(target.port), 'the bare Node pipe() proxy')
   const gateway = await startGateway()
   const rows = []

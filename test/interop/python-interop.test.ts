@@ -4,10 +4,9 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type TestGateway } from '../../apps/gateway/test/helper.ts'
+import { describe, expect, it } from 'vitest'
+import { gatewayForFile, type TestGateway } from '../../apps/gateway/test/helper.ts'
 import {
-  Cleanup,
   createEndpoint,
   dataBytes,
   eventsOf,
@@ -25,12 +24,7 @@ const program = (name: string) => path.join(here, 'python', name)
 const HOST = '127.0.0.1'
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 async function endpoint(options: Record<string, unknown>) {
   const ep = await createEndpoint(gw, options)

@@ -2,17 +2,12 @@
 import { createHash } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EndpointDetailSchema, validate, type SocklabEvent } from '@socklab/shared'
-import { startGateway, type TestGateway } from './helper.ts'
-import { assertWellFormed, Cleanup, connectionIdOf, createEndpoint, TcpPeer, UdpPeer, waitFor, WsViewer } from './peers.ts'
+import { gatewayForFile, startGateway, type TestGateway } from './helper.ts'
+import { assertWellFormed, connectionIdOf, createEndpoint, TcpPeer, UdpPeer, waitFor, WsViewer } from './peers.ts'
 import { DEFAULT_FEED_LIMITS } from '../src/events/live-feed.ts'
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 async function viewer(g: TestGateway = gw) {
   return cleanup.add(await WsViewer.open(g.wsUrl), (v) => v.close())

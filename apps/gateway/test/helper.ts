@@ -6,6 +6,8 @@ import app from '../src/app.ts'
 import type { GatewayConfig } from '../src/config.ts'
 import type { EventHub } from '../src/events/event-hub.ts'
 import type { EndpointManager } from '../src/sockets/endpoint-manager.ts'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { Cleanup } from './peers.ts'
 
 export interface TestGateway {
   app: FastifyInstance
@@ -71,4 +73,20 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       if (!overrides.dataDir) await fs.rm(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The frame most test files share: one gateway for the whole file (handed to `use` once it is up) and a
+ * Cleanup that closes what each test opened, after every test. Call at the top level of the file.
+ */
+export function gatewayForFile(use: (gw: TestGateway) => unknown, overrides: Partial<GatewayConfig> = {}): Cleanup {
+  const cleanup = new Cleanup()
+  let gw: TestGateway | undefined
+  beforeAll(async () => {
+    gw = await startGateway(overrides)
+    await use(gw)
+  })
+  afterEach(() => cleanup.run())
+  afterAll(() => gw?.close())
+  return cleanup
 }

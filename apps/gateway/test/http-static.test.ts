@@ -2,23 +2,20 @@ import http from 'node:http'
 import path from 'node:path'
 import fs from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SocklabEvent } from '@socklab/shared'
-import { startGateway, type TestGateway } from './helper.ts'
-import { assertWellFormed, Cleanup, createEndpoint, dataBytes, eventsOf, waitForEvent, waitForEvents } from './peers.ts'
+import { gatewayForFile, type TestGateway } from './helper.ts'
+import { assertWellFormed, createEndpoint, dataBytes, eventsOf, waitForEvent, waitForEvents } from './peers.ts'
 import { buildSite, PNG_1X1, rawExchange } from './http-peers.ts'
 
 type HttpEvent = Extract<SocklabEvent, { type: 'http-request' }>
 
 let gw: TestGateway
 let site: Awaited<ReturnType<typeof buildSite>>
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
+const cleanup = gatewayForFile(async (g) => {
+  gw = g
   site = await buildSite(path.join(gw.dataDir, 'files'))
 })
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
 
 async function httpServer(options: Record<string, unknown> = {}) {
   const ep = await createEndpoint(gw, { kind: 'http-static', port: 0, folder: 'site', ...options })

@@ -1,8 +1,8 @@
 import net from 'node:net'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type TestGateway } from './helper.ts'
-import { Cleanup, createEndpoint, waitForEvent } from './peers.ts'
+import { describe, expect, it } from 'vitest'
+import { gatewayForFile, type TestGateway } from './helper.ts'
+import { createEndpoint, waitForEvent } from './peers.ts'
 import { buildSite, parseResponse } from './http-peers.ts'
 
 /*
@@ -11,13 +11,10 @@ import { buildSite, parseResponse } from './http-peers.ts'
  */
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
+const cleanup = gatewayForFile(async (g) => {
+  gw = g
   await buildSite(path.join(gw.dataDir, 'files'))
 })
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
 
 async function httpServer(options: Record<string, unknown>) {
   const ep = await createEndpoint(gw, { kind: 'http-static', port: 0, folder: 'site', ...options })

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type TestGateway } from './helper.ts'
-import { assertWellFormed, Cleanup, connectionIdOf, createEndpoint, eventsOf, stateOf, TcpPeer, waitFor, waitForEvent, waitForEvents } from './peers.ts'
+import { describe, expect, it } from 'vitest'
+import { gatewayForFile, type TestGateway } from './helper.ts'
+import { assertWellFormed, connectionIdOf, createEndpoint, eventsOf, stateOf, TcpPeer, waitFor, waitForEvent, waitForEvents } from './peers.ts'
 import { legData, pairOf, TargetServer } from './relay-peers.ts'
 import { PIPE_HIGH_WATER } from '../src/sockets/relay/fault-pipe.ts'
 
@@ -10,12 +10,7 @@ import { PIPE_HIGH_WATER } from '../src/sockets/relay/fault-pipe.ts'
  */
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 async function pairThrough(faults?: Record<string, unknown>, clientOpts: { allowHalfOpen?: boolean } = {}) {
   const t = cleanup.add(await TargetServer.start(), (x) => x.close())

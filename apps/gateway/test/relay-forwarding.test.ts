@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import net from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type TestGateway } from './helper.ts'
+import { describe, expect, it } from 'vitest'
+import { gatewayForFile, type TestGateway } from './helper.ts'
 import {
   assertWellFormed,
-  Cleanup,
   closedPort,
   connectionIdOf,
   createEndpoint,
@@ -20,12 +19,7 @@ import { legBytes, legData, pairOf, relayOf, TargetServer } from './relay-peers.
 import { PIPE_HIGH_WATER } from '../src/sockets/relay/fault-pipe.ts'
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 async function target() {
   return cleanup.add(await TargetServer.start(), (t) => t.close())

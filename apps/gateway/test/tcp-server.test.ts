@@ -1,9 +1,8 @@
 import net from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type TestGateway } from './helper.ts'
+import { describe, expect, it } from 'vitest'
+import { gatewayForFile, type TestGateway } from './helper.ts'
 import {
   assertWellFormed,
-  Cleanup,
   closedPort,
   connectionIdOf,
   createEndpoint,
@@ -18,12 +17,7 @@ import {
 } from './peers.ts'
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 /** A tcp-server endpoint on 127.0.0.1:0; removed after the test. */
 async function server(options: Record<string, unknown> = {}) {

@@ -1,14 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, type TestGateway } from './helper.ts'
-import { assertWellFormed, Cleanup, createEndpoint, eventsOf, isData, UdpPeer, waitForEvent, waitForEvents } from './peers.ts'
+import { describe, expect, it } from 'vitest'
+import { gatewayForFile, type TestGateway } from './helper.ts'
+import { assertWellFormed, createEndpoint, eventsOf, isData, UdpPeer, waitForEvent, waitForEvents } from './peers.ts'
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 async function udp(options: Record<string, unknown> = {}) {
   const ep = await createEndpoint(gw, { kind: 'udp', port: 0, ...options })

@@ -1,4 +1,5 @@
 export * from './encoding.ts'
+export * from './checksum.ts'
 export * from './validate.ts'
 export * from './schema/common.ts'
 export * from './schema/endpoints.ts'

@@ -5,12 +5,11 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SocklabEvent } from '@socklab/shared'
-import { startGateway, type TestGateway } from '../../../apps/gateway/test/helper.ts'
+import { gatewayForFile, type TestGateway } from '../../../apps/gateway/test/helper.ts'
 import {
   assertWellFormed,
-  Cleanup,
   closedPort,
   createEndpoint,
   eventsOf,
@@ -26,12 +25,7 @@ const program = (name: string) => path.join(here, name)
 const HOST = '127.0.0.1'
 
 let gw: TestGateway
-const cleanup = new Cleanup()
-beforeAll(async () => {
-  gw = await startGateway()
-})
-afterEach(() => cleanup.run())
-afterAll(() => gw.close())
+const cleanup = gatewayForFile((g) => (gw = g))
 
 async function pythonServer(): Promise<PythonServer> {
   return cleanup.add(await spawnPythonServer([program('recv_server.py'), HOST, '0']), (s) => s.stop())

@@ -13,6 +13,8 @@ import type {
 } from '@socklab/shared'
 import type { EventHub } from '../events/event-hub.ts'
 import { SocketError } from './socket-error.ts'
+import { encodePayload } from './payload.ts'
+import { RepeatSender } from './repeat-sender.ts'
 
 /** What every endpoint may use from the gateway. */
 export interface EndpointContext {
@@ -41,6 +43,7 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
   readonly connections = new Map<string, ConnectionRecord>()
   readonly stats: EndpointStats = { connections: 0, totalConnections: 0, refused: 0, bytesIn: 0, bytesOut: 0 }
   private closedOrder: string[] = []
+  private repeater?: RepeatSender
 
   constructor(
     readonly id: string,
@@ -55,13 +58,56 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
   abstract start(): Promise<void>
   abstract stop(): Promise<void>
 
-  send(_body: SendBody): SendResult | Promise<SendResult> {
-    throw new SocketError('ENOTSUP', `a ${this.kind} endpoint cannot send`)
+  /**
+   * Kinds that send bytes implement this (and `repeatTarget`); the base then encodes the payload with its
+   * checksum once and handles timed resend. `origin` is 'send' or 'repeat'.
+   */
+  protected deliver?(bytes: Buffer, body: SendBody, origin: 'send' | 'repeat'): SendResult | Promise<SendResult>
+  /** The key a repeat runs under: one running repeat per target (a connection id, "all", "host:port"…). */
+  protected repeatTarget?(body: SendBody): string
+  /** True while the target's send buffer still holds earlier bytes: a repeat skips that tick. */
+  protected sendBusy?(body: SendBody): boolean
+
+  send(body: SendBody): SendResult | Promise<SendResult> {
+    if (!this.deliver) throw new SocketError('ENOTSUP', `a ${this.kind} endpoint cannot send`)
+    const bytes = encodePayload(body.data, body.encoding, body.lineEnding, body.checksum)
+    if (!body.repeat) return this.deliver(bytes, body, 'send')
+    const target = this.repeatTarget?.(body) ?? 'default'
+    this.repeater ??= new RepeatSender({
+      deliver: (b, sb, origin) => this.deliver!(b, sb, origin as 'repeat'),
+      busy: (sb) => this.sendBusy?.(sb) ?? false,
+      changed: () => this.emit({ type: 'endpoint', endpoint: this.info() }),
+      failed: (error) => this.emit({ type: 'error', error }),
+    })
+    return this.repeater.start(target, bytes, body, body.repeat)
+  }
+
+  /** Kinds with their own `send` (relay, file client) know nothing of checksums or repeats: say so instead of ignoring them. */
+  assertSendOptions(body: SendBody) {
+    if (this.deliver) return
+    if (body.repeat) throw new SocketError('ENOTSUP', `a ${this.kind} endpoint cannot repeat sends`, 'repeat')
+    if (body.checksum && body.checksum !== 'none') throw new SocketError('ENOTSUP', `a ${this.kind} endpoint cannot append a checksum`, 'checksum')
+  }
+
+  /** Stop timed resends: the one to `target`, or all. */
+  stopRepeats(target?: string): number {
+    return this.repeater?.stop(target) ?? 0
+  }
+
+  /** For `stop()`: stop every repeat and refuse new ones (a repeat's first send may still be in flight). */
+  protected closeRepeats() {
+    // A later send fails on the closed socket, so only a repeater that exists can still hold a timer.
+    this.repeater?.close()
   }
   closeConnection(_connectionId: string, _mode: 'end' | 'destroy'): void {
     throw new SocketError('ENOTSUP', `a ${this.kind} endpoint has no connections to close`)
   }
   action(body: EndpointActionBody): void | Promise<void> {
+    // Idempotent, like a Stop button: nothing running (it may just have finished) is not an error.
+    if (body.action === 'stop-repeat' && this.deliver) {
+      this.stopRepeats(body.target)
+      return
+    }
     throw new SocketError('ENOTSUP', `a ${this.kind} endpoint does not support "${body.action}"`)
   }
 
@@ -79,6 +125,7 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
       ...(this.owner ? { owner: this.owner } : {}),
       ...(this.shared !== undefined ? { shared: this.shared } : {}),
       stats: { ...this.stats },
+      ...(this.repeater?.size ? { repeats: this.repeater.info() } : {}),
     }
   }
 

@@ -6,6 +6,7 @@ import type { IncomingFile } from '../files/incoming-file.ts'
 import { baseName, checkFileName } from '../files/safe-path.ts'
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
+import { connectTcpConnection } from './connect.ts'
 import { describeError } from './socket-error.ts'
 import { Transfer, receiveChunk, recordProtocol, saveReceived, sendFile, sendProtocol, type TransferSource } from './transfer.ts'
 
@@ -73,29 +74,7 @@ export class FileClientEndpoint extends Endpoint<FileClientOptions> implements T
     const socket = new net.Socket({ allowHalfOpen: true })
     const conn = new TcpConnection(this, socket, { record: false, halfOpen: true, state: 'connecting', onData: (c) => this.onData?.(c) })
     this.conn = conn
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs)
-        socket.once('connect', () => {
-          clearTimeout(timer)
-          resolve()
-        })
-        socket.once('error', (err) => {
-          clearTimeout(timer)
-          reject(describeError(err, { host, port, timeoutMs }))
-        })
-        socket.connect({ host, port })
-      })
-    } catch (err) {
-      const e = describeError(err)
-      conn.reason = e.toInfo()
-      await conn.closed
-      this.setState('failed', e.toInfo())
-      throw e
-    }
-    conn.connected()
-    this.local = conn.local
-    this.remote = conn.remote
+    await connectTcpConnection(conn, { host, port, timeoutMs })
     // The protocol has no keep-alive: silence this long means the peer is stuck.
     socket.setTimeout(timeoutMs, () => {
       conn.reason = { code: 'ETIMEDOUT', message: `nothing from ${host}:${port} for ${timeoutMs} ms` }

@@ -1,25 +1,41 @@
 import iconv from 'iconv-lite'
-import { base64ToBytes, LINE_ENDINGS, parseHex, type LineEnding, type SendEncoding } from '@socklab/shared'
+import { base64ToBytes, checksumBytes, LINE_ENDINGS, parseHex, type ChecksumKind, type LineEnding, type SendEncoding } from '@socklab/shared'
 import { SocketError } from './socket-error.ts'
 
-/** Text or hex/base64 typed by a person → the bytes to send. Throws a SocketError naming the problem. */
-export function encodePayload(data: string, encoding: SendEncoding = 'utf-8', lineEnding: LineEnding = 'none'): Buffer {
+/**
+ * Text or hex/base64 typed by a person → the bytes to send. Throws a SocketError naming the problem.
+ * A checksum covers the payload only and goes before the line ending (`payload + check + eol`), as devices
+ * that frame by line expect; the line ending is plain ASCII in every supported encoding.
+ */
+export function encodePayload(
+  data: string,
+  encoding: SendEncoding = 'utf-8',
+  lineEnding: LineEnding = 'none',
+  checksum: ChecksumKind = 'none',
+): Buffer {
   const eol = LINE_ENDINGS[lineEnding] ?? ''
+  const body = encodeBody(data, encoding)
+  if (checksum === 'none' && !eol) return body
+  const check = checksum === 'none' ? null : checksumBytes(checksum, body)
+  return Buffer.concat([body, ...(check ? [check] : []), ...(eol ? [Buffer.from(eol, 'ascii')] : [])])
+}
+
+function encodeBody(data: string, encoding: SendEncoding): Buffer {
   try {
     switch (encoding) {
       case 'hex':
-        return Buffer.concat([Buffer.from(parseHex(data)), Buffer.from(eol)])
+        return Buffer.from(parseHex(data))
       case 'base64':
-        return Buffer.concat([Buffer.from(base64ToBytes(data)), Buffer.from(eol)])
+        return Buffer.from(base64ToBytes(data))
       case 'utf-8':
-        return Buffer.from(data + eol, 'utf8')
+        return Buffer.from(data, 'utf8')
       case 'latin1':
-        return Buffer.from(data + eol, 'latin1')
+        return Buffer.from(data, 'latin1')
       case 'ascii':
         if (/[^\x00-\x7f]/.test(data)) throw new SocketError('EENCODING', 'text has characters outside ASCII; choose utf-8 or gbk', 'data')
-        return Buffer.from(data + eol, 'ascii')
+        return Buffer.from(data, 'ascii')
       default:
-        return encodeText(data + eol, encoding)
+        return encodeText(data, encoding)
     }
   } catch (err) {
     if (err instanceof SocketError) throw err

@@ -3,7 +3,6 @@ import type { EndpointActionBody, SendBody, SendResult, TcpClientOptions } from 
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { replyPlan } from './auto-reply.ts'
-import { encodePayload } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
 
 /** A TCP client: connect with a timeout, send, half-close, close, reconnect. Each connect is a new connection row. */
@@ -69,10 +68,18 @@ export class TcpClientEndpoint extends Endpoint<TcpClientOptions> {
     return this.conn
   }
 
-  send(body: SendBody): SendResult {
-    const bytes = encodePayload(body.data, body.encoding, body.lineEnding)
-    this.current().write(bytes)
+  protected deliver(bytes: Buffer, _body: SendBody, origin: 'send' | 'repeat'): SendResult {
+    this.current().write(bytes, origin)
     return { bytes: bytes.length, connections: 1 }
+  }
+
+  /** One peer; the repeat survives nothing: a reconnect is a new connection, and the old repeat fails on the closed one. */
+  protected repeatTarget(): string {
+    return 'connection'
+  }
+
+  protected sendBusy(): boolean {
+    return this.conn?.socket.writableNeedDrain ?? false
   }
 
   closeConnection(connectionId: string, mode: 'end' | 'destroy') {
@@ -104,6 +111,7 @@ export class TcpClientEndpoint extends Endpoint<TcpClientOptions> {
   }
 
   async stop() {
+    this.closeRepeats()
     const c = this.conn
     if (c?.isOpen) {
       c.destroy()

@@ -14,6 +14,7 @@ import type {
 } from '@socklab/shared'
 import { ConnectionRecord, Endpoint, nextConnectionId, type EndpointContext } from './endpoint.ts'
 import { addressOf } from './tcp-connection.ts'
+import { startConnect } from './connect.ts'
 import { encodePayload } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
 import { describeWay, mergeFaults, normalizeWay, WAY_LABEL } from './relay-faults.ts'
@@ -183,7 +184,6 @@ export class RelayPair extends ConnectionRecord {
   private peerReset?: RelaySide
   /** The side we reset ourselves (a cut): the other side gets an orderly FIN. */
   private cutReset?: RelaySide
-  private connectTimer?: NodeJS.Timeout
   private dropped: Record<RelayWay, number> = { toTarget: 0, toClient: 0 }
   private resolveClosed!: () => void
 
@@ -250,7 +250,6 @@ export class RelayPair extends ConnectionRecord {
 
     target.setNoDelay(true)
     target.on('connect', () => {
-      clearTimeout(this.connectTimer)
       this.connected = true
       this.targetLocal = addressOf(target.localAddress, target.localPort, target.localFamily)
       this.setState('open')
@@ -261,7 +260,6 @@ export class RelayPair extends ConnectionRecord {
     target.on('error', (err) => this.socketError('target', err))
     target.on('close', () => {
       this.targetClosed = true
-      clearTimeout(this.connectTimer)
       this.up.destinationGone()
       if (!this.connected) {
         // Target down: nothing to relay; tell the client by closing it (FIN), the reason stays on the row.
@@ -275,11 +273,7 @@ export class RelayPair extends ConnectionRecord {
       this.maybeFinish()
     })
 
-    const timeoutMs = relay.options.connectTimeoutMs ?? 10_000
-    this.connectTimer = setTimeout(() => {
-      target.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }))
-    }, timeoutMs)
-    target.connect({ host, port })
+    startConnect(target, { host, port, timeoutMs: relay.options.connectTimeoutMs ?? 10_000 })
   }
 
   private socketError(side: RelaySide, err: Error) {

@@ -3,7 +3,7 @@ import type { SendBody, SendResult, TcpServerOptions, EndpointActionBody } from 
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { replyPlan } from './auto-reply.ts'
-import { encodePayload, encodeText } from './payload.ts'
+import { encodeText } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
 
 /** A listening TCP server: greeting, auto-reply, per-client send and broadcast, stop listening, stop. */
@@ -54,13 +54,24 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
     this.setState('listening')
   }
 
-  send(body: SendBody): SendResult {
-    const bytes = encodePayload(body.data, body.encoding, body.lineEnding)
-    const target = body.connection ?? 'all'
+  protected deliver(bytes: Buffer, body: SendBody, origin: 'send' | 'repeat'): SendResult {
+    const target = this.repeatTarget(body)
     const conns = target === 'all' ? this.openConnections().filter((c) => (c as TcpConnection).writable) : [this.connection(target)]
     if (target === 'all' && conns.length === 0) throw new SocketError('ENOCONN', 'no client is connected to send to')
-    for (const c of conns) (c as TcpConnection).write(bytes, target === 'all' && conns.length > 1 ? 'broadcast' : 'send')
+    const tag = origin === 'repeat' ? 'repeat' : target === 'all' && conns.length > 1 ? 'broadcast' : 'send'
+    for (const c of conns) (c as TcpConnection).write(bytes, tag)
     return { bytes: bytes.length, connections: conns.length }
+  }
+
+  protected repeatTarget(body: SendBody): string {
+    return body.connection ?? 'all'
+  }
+
+  /** A broadcast repeat waits for its slowest client: the copies stay the same for everyone. */
+  protected sendBusy(body: SendBody): boolean {
+    const target = this.repeatTarget(body)
+    const conns = target === 'all' ? this.openConnections() : [this.connections.get(target)].filter((c) => c !== undefined)
+    return conns.some((c) => (c as TcpConnection).socket.writableNeedDrain)
   }
 
   private connection(id: string): TcpConnection {
@@ -95,6 +106,7 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
   }
 
   async stop() {
+    this.closeRepeats()
     const server = this.server
     const open = this.openConnections() as TcpConnection[]
     for (const c of open) c.destroy()

@@ -4,7 +4,6 @@ import type { Address, SendBody, SendResult, UdpOptions } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { addressOf } from './tcp-connection.ts'
 import { replyPlan } from './auto-reply.ts'
-import { encodePayload } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
 
 /** Largest UDP payload over IPv4 (65535 − 8 UDP header − 20 IP header). */
@@ -43,13 +42,22 @@ export class UdpEndpoint extends Endpoint<UdpOptions> {
     this.setState('bound')
   }
 
-  async send(body: SendBody): Promise<SendResult> {
+  protected async deliver(bytes: Buffer, body: SendBody, origin: 'send' | 'repeat'): Promise<SendResult> {
+    const to = this.destination(body)
+    await this.sendTo(bytes, { address: to.host, port: to.port }, origin)
+    return { bytes: bytes.length, connections: 0 }
+  }
+
+  protected repeatTarget(body: SendBody): string {
+    const to = this.destination(body)
+    return net.isIPv6(to.host) ? `[${to.host}]:${to.port}` : `${to.host}:${to.port}`
+  }
+
+  private destination(body: SendBody) {
     const to = body.to ?? this.options.remote
     if (!to) throw new SocketError('EDESTADDRREQ', 'say where to send: host and port', 'to')
     if (to.port === 0) throw new SocketError('EINVAL', 'cannot send to port 0', 'to.port')
-    const bytes = encodePayload(body.data, body.encoding, body.lineEnding)
-    await this.sendTo(bytes, { address: to.host, port: to.port }, 'send')
-    return { bytes: bytes.length, connections: 0 }
+    return to
   }
 
   private sendTo(bytes: Buffer, peer: Address, origin: string): Promise<void> {
@@ -70,6 +78,7 @@ export class UdpEndpoint extends Endpoint<UdpOptions> {
   }
 
   async stop() {
+    this.closeRepeats()
     const socket = this.socket
     if (socket && this.state === 'bound') {
       this.state = 'closed'

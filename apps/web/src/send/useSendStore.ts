@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { reactive, shallowRef } from 'vue'
-import type { Address, LineEnding, SendEncoding } from '@socklab/shared'
+import type { Address, ChecksumKind, LineEnding, SendEncoding } from '@socklab/shared'
 
 /** What is typed in one endpoint's send box; kept per endpoint so switching endpoints loses nothing. */
 export interface SendDraft {
@@ -12,6 +12,12 @@ export interface SendDraft {
   /** UDP destination. */
   toHost: string
   toPort: number | ''
+  /** Check bytes appended before the line ending. */
+  checksum: ChecksumKind
+  /** Timed resend: on/off, every N ms, × count ('' = until stopped). */
+  repeat: boolean
+  repeatIntervalMs: number | ''
+  repeatCount: number | ''
 }
 
 export const useSendStore = defineStore('send', () => {
@@ -22,7 +28,19 @@ export const useSendStore = defineStore('send', () => {
   function draft(endpointId: string, defaults?: Partial<SendDraft>): SendDraft {
     let d = drafts.get(endpointId)
     if (!d) {
-      drafts.set(endpointId, { data: '', encoding: 'utf-8', lineEnding: 'none', connection: 'all', toHost: '127.0.0.1', toPort: '', ...defaults })
+      drafts.set(endpointId, {
+        data: '',
+        encoding: 'utf-8',
+        lineEnding: 'none',
+        connection: 'all',
+        toHost: '127.0.0.1',
+        toPort: '',
+        checksum: 'none',
+        repeat: false,
+        repeatIntervalMs: 1000,
+        repeatCount: '',
+        ...defaults,
+      })
       d = drafts.get(endpointId)!
     }
     return d

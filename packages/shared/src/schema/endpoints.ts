@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { LiteralUnion, AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, PortSchema } from './common.ts'
 import { SEND_ENCODINGS, TEXT_ENCODINGS } from '../encoding.ts'
+import { CHECKSUMS } from '../checksum.ts'
 import { RelaySideSchema, TcpRelayOptionsSchema } from './relay.ts'
 import { HttpStaticOptionsSchema } from './http.ts'
 import { DownloadServerOptionsSchema, FileClientOptionsSchema, RawUploadServerOptionsSchema, UploadServerOptionsSchema } from './transfers.ts'
@@ -119,6 +120,28 @@ export const EndpointStatsSchema = Type.Object({
 })
 export type EndpointStats = Static<typeof EndpointStatsSchema>
 
+/** Timed resend, as NetAssist's "send every N ms": send now, then every `intervalMs` until `count` sends (absent = until stopped). */
+export const RepeatSchema = Type.Object(
+  {
+    intervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+)
+export type Repeat = Static<typeof RepeatSchema>
+
+/** A running timed resend, as endpoint info shows it. */
+export const RepeatInfoSchema = Type.Object({
+  /** What it sends to: a connection id or "all" (TCP server), "connection" (TCP client), "host:port" (UDP). */
+  target: Type.String(),
+  intervalMs: Type.Integer(),
+  count: Type.Optional(Type.Integer()),
+  sent: Type.Integer(),
+  bytes: Type.Integer({ description: 'size of each send' }),
+  startedAt: Type.Number(),
+})
+export type RepeatInfo = Static<typeof RepeatInfoSchema>
+
 export const EndpointInfoSchema = Type.Object({
   id: Type.String(),
   kind: Type.String(),
@@ -132,6 +155,8 @@ export const EndpointInfoSchema = Type.Object({
   owner: Type.Optional(Type.String()),
   shared: Type.Optional(Type.Boolean()),
   stats: EndpointStatsSchema,
+  /** Timed resends running now, one per target (absent when none). */
+  repeats: Type.Optional(Type.Array(RepeatInfoSchema)),
 })
 export type EndpointInfo = Static<typeof EndpointInfoSchema>
 
@@ -182,12 +207,21 @@ export const SendBodySchema = Type.Object(
     to: Type.Optional(HostPortSchema),
     /** TCP relay: inject into the pair named by `connection`, toward its client or its target. */
     toward: Type.Optional(RelaySideSchema),
+    /** Check bytes appended after the payload, before the line ending (TCP server/client, UDP). */
+    checksum: Type.Optional(LiteralUnion(CHECKSUMS, { default: 'none' })),
+    /** Send now, then again on a timer; replaces the endpoint's running resend to the same target (TCP server/client, UDP). */
+    repeat: Type.Optional(RepeatSchema),
   },
   { additionalProperties: false },
 )
 export type SendBody = Static<typeof SendBodySchema>
 
-export const SendResultSchema = Type.Object({ bytes: Type.Integer(), connections: Type.Integer() })
+export const SendResultSchema = Type.Object({
+  bytes: Type.Integer(),
+  connections: Type.Integer(),
+  /** Present when the send started a timed resend. */
+  repeat: Type.Optional(RepeatInfoSchema),
+})
 export type SendResult = Static<typeof SendResultSchema>
 
 export const CloseConnectionBodySchema = Type.Object(
@@ -196,9 +230,21 @@ export const CloseConnectionBodySchema = Type.Object(
 )
 export type CloseConnectionBody = Static<typeof CloseConnectionBodySchema>
 
-/** Actions on an endpoint other than send/close: `stop-listening` (TCP server), `reconnect` (TCP client), `half-close` (TCP client). */
+/**
+ * Actions on an endpoint other than send/close: `stop-listening` (TCP server), `reconnect` (TCP client), `half-close` (TCP client),
+ * `stop-repeat` (stop the timed resend to `target`, or every one when no target is named).
+ */
 export const EndpointActionBodySchema = Type.Object(
-  { action: Type.Union([Type.Literal('stop-listening'), Type.Literal('reconnect'), Type.Literal('half-close'), Type.Literal('close')]) },
+  {
+    action: Type.Union([
+      Type.Literal('stop-listening'),
+      Type.Literal('reconnect'),
+      Type.Literal('half-close'),
+      Type.Literal('close'),
+      Type.Literal('stop-repeat'),
+    ]),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  },
   { additionalProperties: false },
 )
 export type EndpointActionBody = Static<typeof EndpointActionBodySchema>

@@ -31,9 +31,11 @@ const endpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send()
   })
 
-  app.post('/endpoints/:id/send', { schema: { params: IdParams, body: SendBodySchema } }, async (req) =>
-    app.endpoints.get(req.params.id).send(req.body),
-  )
+  app.post('/endpoints/:id/send', { schema: { params: IdParams, body: SendBodySchema } }, async (req) => {
+    const endpoint = app.endpoints.get(req.params.id)
+    endpoint.assertSendOptions(req.body)
+    return endpoint.send(req.body)
+  })
 
   app.post('/endpoints/:id/actions', { schema: { params: IdParams, body: EndpointActionBodySchema } }, async (req) => {
     const endpoint = app.endpoints.get(req.params.id)
