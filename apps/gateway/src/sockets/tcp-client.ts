@@ -3,7 +3,8 @@ import type { EndpointActionBody, SendBody, SendResult, TcpClientOptions } from 
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { replyPlan } from './auto-reply.ts'
-import { describeError, SocketError } from './socket-error.ts'
+import { SocketError } from './socket-error.ts'
+import { connectTcpConnection } from './connect.ts'
 
 /** A TCP client: connect with a timeout, send, half-close, close, reconnect. Each connect is a new connection row. */
 export class TcpClientEndpoint extends Endpoint<TcpClientOptions> {
@@ -34,32 +35,7 @@ export class TcpClientEndpoint extends Endpoint<TcpClientOptions> {
     conn.closed.then(() => {
       if (this.conn === conn && this.state === 'connected') this.setState('closed')
     })
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const err = Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })
-          socket.destroy(err)
-        }, timeoutMs)
-        socket.once('connect', () => {
-          clearTimeout(timer)
-          resolve()
-        })
-        socket.once('error', (err) => {
-          clearTimeout(timer)
-          reject(describeError(err, { host, port, timeoutMs }))
-        })
-        socket.connect({ host, port })
-      })
-    } catch (err) {
-      const e = describeError(err)
-      conn.reason = e.toInfo()
-      await conn.closed
-      this.setState('failed', e.toInfo())
-      throw e
-    }
-    conn.connected()
-    this.local = conn.local
-    this.remote = conn.remote
+    await connectTcpConnection(conn, { host, port, timeoutMs })
     this.setState('connected')
   }
 
