@@ -17,6 +17,7 @@ import { addressOf } from './tcp-connection.ts'
 import { startConnect } from './connect.ts'
 import { encodePayload } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
+import { closeListener } from './listener.ts'
 import { describeWay, mergeFaults, normalizeWay, WAY_LABEL } from './relay-faults.ts'
 import { FaultPipe, type WriteOrigin } from './relay/fault-pipe.ts'
 
@@ -143,12 +144,7 @@ export class TcpRelayEndpoint extends Endpoint<TcpRelayOptions> {
   }
 
   async stopListening() {
-    const server = this.server
-    if (!server?.listening) return
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      setImmediate(resolve) // close() waits for every connection; the listener itself is gone at once
-    })
+    if (!(await closeListener(this.server))) return
     this.setState('not-listening')
     this.note('stopped listening; live pairs keep relaying')
   }

@@ -5,6 +5,7 @@ import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { replyPlan } from './auto-reply.ts'
 import { encodeText } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
+import { closeListener } from './listener.ts'
 
 /** A listening TCP server: greeting, auto-reply, per-client send and broadcast, stop listening, stop. */
 export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
@@ -94,13 +95,7 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
 
   /** Close the listening socket only; accepted clients keep talking (like closing a Python server's listening socket). */
   async stopListening() {
-    const server = this.server
-    if (!server?.listening) return
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      // server.close waits for every connection; we only want the listener gone, which is immediate.
-      setImmediate(resolve)
-    })
+    if (!(await closeListener(this.server))) return
     this.setState('not-listening')
     this.note('stopped listening; connected clients keep talking')
   }
