@@ -119,6 +119,34 @@ describe('EventHub', () => {
     expect(hub.storedBytes).toBeLessThanOrEqual(4 * 1024 * 1024)
   })
 
+  it('gives back every field of data events kept in compact form, across ring growth and wrap-around', () => {
+    // Starts with 1024 slots and doubles: 3000 events of mixed kinds into a 2500-event history cross both.
+    const hub = new EventHub({ maxEvents: 2500, maxBytes: 1e9 })
+    const made: Record<string, unknown>[] = []
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(`chunk ${i}`)
+      const shapes: Record<string, unknown>[] = [
+        { type: 'data', endpointId: `e${i % 3}`, direction: 'in', connectionId: `c${i % 7}`, size: bytes.length, total: i * 1e6, bytes },
+        { type: 'data', endpointId: 'relay', connectionId: 'p1', leg: 'target', direction: 'out', size: bytes.length, total: 2 ** 40 + i, origin: i % 2 ? 'inject' : 'relay', bytes },
+        { type: 'data', endpointId: 'relay', connectionId: 'p1', leg: 'client', direction: 'in', size: bytes.length, total: i, forwarded: true, bytes },
+        { type: 'data', endpointId: 'udp', direction: 'in', peer: { host: '127.0.0.1', port: 4000 + i }, size: bytes.length, total: i, bytes },
+        { type: 'data', endpointId: 'client', direction: 'out', size: bytes.length, total: i, origin: 'send', bytes },
+        { type: 'note', endpointId: 'e1', text: `n${i}` },
+      ]
+      const input = shapes[i % shapes.length]!
+      const expected = input.bytes ? { ...input, bytes: Buffer.from(bytes) } : { ...input }
+      hub.append(input as never)
+      made.push({ ...expected, seq: i + 1, ts: (input as { ts: number }).ts })
+      bytes.fill(0) // the socket's buffer is reused: the hub must have kept its own copy
+    }
+    expect(hub.size).toBe(2500)
+    expect(hub.after(0)).toEqual(made.slice(500))
+    expect(hub.after(2990, 3, (e) => e.type === 'data')).toEqual(made.slice(2990, 2993))
+    // The wire form of a compact event is the same JSON as before: no undefined keys, base64 data.
+    const wire = JSON.parse(JSON.stringify(toWire(hub.after(2994, 1)[0]!)))
+    expect(wire).toEqual({ type: 'data', endpointId: 'e0', direction: 'in', connectionId: 'c5', size: 10, total: 2994e6, data: Buffer.from('chunk 2994').toString('base64'), seq: 2995, ts: made[2994]!.ts })
+  })
+
   it('toWire turns raw bytes into base64 data and leaves other events alone', () => {
     const hub = new EventHub({ maxEvents: 10, maxBytes: 1e6 })
     const d = hub.append(data('e1', Buffer.from([0xde, 0xad, 0xbe, 0xef])))
