@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, startEndpoint, waitLive } from '../panel/panel-page.ts'
+import { dataRows, DEADLINE_MS, startEndpoint, TcpPeer, UdpPeer, waitLive } from '../panel/panel-page.ts'
 import { Client } from './classroom-clients.ts'
 
 describe('classroom in the browser', () => {
@@ -33,6 +33,20 @@ describe('classroom in the browser', () => {
 
   const listed = (page: Page) => page.getByTestId('endpoint-item')
   const item = (page: Page, id: string) => page.locator(`[data-testid=endpoint-item][data-endpoint-id="${id}"]`)
+  /** Select an endpoint in the list and wait until its panel (with its controls, or the watch-only note) is shown. */
+  async function open(page: Page, id: string) {
+    await item(page, id).click()
+    await page.locator(`[data-testid=endpoint-panel][data-endpoint-id="${id}"]`).waitFor({ timeout: DEADLINE_MS })
+    return page.getByTestId('endpoint-panel')
+  }
+  /** The panel of the selected endpoint offers no control: no actions, no Stop, no send box, no per-connection buttons. */
+  async function expectWatchOnly(page: Page) {
+    const panel = page.getByTestId('endpoint-panel')
+    await panel.getByTestId('watch-only').waitFor({ timeout: DEADLINE_MS })
+    for (const control of ['action-stop', 'send-box', 'send-button', 'connection-end', 'connection-destroy', 'connection-send-to']) {
+      expect(await panel.getByTestId(control).count(), control).toBe(0)
+    }
+  }
 
   it('instructor via the printed link, student via the class code; each sees what they may, live', async () => {
     // The instructor: the link signs in and the token leaves the address bar; the cookie is not readable by scripts.
@@ -61,6 +75,11 @@ describe('classroom in the browser', () => {
     // Ann starts her own server from the panel; it shows her as owner, on both screens.
     await startEndpoint(student, 'tcp-server', { 'opt-port': '0' })
     const annsId = (await listed(student).first().getAttribute('data-endpoint-id'))!
+    // Her own: the send box, Stop, and no watch-only note.
+    const annsPanel = await open(student, annsId)
+    await annsPanel.getByTestId('send-button').waitFor({ timeout: DEADLINE_MS })
+    await annsPanel.getByTestId('action-stop').waitFor({ timeout: DEADLINE_MS })
+    expect(await annsPanel.getByTestId('watch-only').count()).toBe(0)
     await expect(item(student, annsId).getByTestId('endpoint-owner').textContent()).resolves.toContain('Ann')
     await item(teacher, annsId).getByTestId('endpoint-owner').filter({ hasText: 'Ann' }).waitFor({ timeout: DEADLINE_MS })
 
@@ -75,10 +94,29 @@ describe('classroom in the browser', () => {
     await item(student, demo.id).waitFor({ timeout: DEADLINE_MS })
     await expect(item(student, demo.id).getByTestId('endpoint-owner').textContent()).resolves.toContain('instructor')
     expect(await item(student, privateOne.id).count()).toBe(0)
+    // Ann watches the shared demo: a client is connected, but she gets no send box and no buttons to close it.
+    const demoClient = await TcpPeer.connect(demo.local.port)
+    try {
+      const demoPanel = await open(student, demo.id)
+      await demoPanel.getByTestId('connection-row').first().waitFor({ timeout: DEADLINE_MS })
+      await expectWatchOnly(student)
+      await expect(demoPanel.getByTestId('watch-only').textContent()).resolves.toContain('instructor')
+      // …while the instructor, on the same endpoint, has them all (the Class dialog closed for a moment).
+      await teacher.getByTestId('classroom-close').click()
+      const teachersView = await open(teacher, demo.id)
+      await teachersView.getByTestId('connection-destroy').first().waitFor({ timeout: DEADLINE_MS })
+      await teachersView.getByTestId('send-button').waitFor({ timeout: DEADLINE_MS })
+      expect(await teachersView.getByTestId('watch-only').count()).toBe(0)
+    } finally {
+      demoClient.destroy()
+    }
+    // The create form stays hers: students create their own endpoints.
+    expect(await student.getByTestId('create-form').count()).toBe(1)
     const send = await student.evaluate(async (id) => (await fetch(`/api/endpoints/${id}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data":"x"}' })).status, demo.id)
     expect(send).toBe(403) // shared means watch
 
     // Unsharing takes it away again.
+    await teacher.getByTestId('open-classroom').click()
     await teacher.locator(`[data-testid=share-row][data-endpoint-id="${demo.id}"] [data-testid=unshare]`).click()
     await item(student, demo.id).waitFor({ state: 'detached', timeout: DEADLINE_MS })
 
@@ -93,7 +131,7 @@ describe('classroom in the browser', () => {
     expect(await student.evaluate(async () => (await fetch('/api/endpoints')).status)).toBe(401)
   })
 
-  it('an observer joins, sees only what is shared, and cannot create', async () => {
+  it('an observer joins, sees only what is shared, and is offered nothing to change', async () => {
     const script = Client.bearer(gw.url, token)
     const shown = (await script.api('POST', '/api/endpoints', { kind: 'udp', host: '127.0.0.1', port: 0, name: 'on the projector' })).body
     await script.api('POST', `/api/endpoints/${shown.id}/share`, { shared: true })
@@ -107,9 +145,31 @@ describe('classroom in the browser', () => {
     const ids = await listed(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-endpoint-id')))
     const visible = (await script.api('GET', '/api/endpoints')).body.filter((e: any) => e.shared).map((e: any) => e.id)
     expect(ids.sort()).toEqual(visible.sort())
-    await page.getByTestId('create-kind-udp').click()
-    await page.getByTestId('create-submit').click()
-    await page.locator('[data-testid=create-error] [data-code=EFORBIDDEN]').waitFor({ timeout: DEADLINE_MS })
+    // No create form, but a note saying why.
+    await page.getByTestId('create-watch-only').waitFor({ timeout: DEADLINE_MS })
+    expect(await page.getByTestId('create-form').count()).toBe(0)
+    // The shared endpoint: watched, with no send box, no actions and no Reply on the datagrams it received.
+    await open(page, shown.id)
+    await expectWatchOnly(page)
+    const peer = await UdpPeer.bind()
+    try {
+      await peer.send('hello projector', shown.local.port)
+      const row = dataRows(page, { endpointId: shown.id, direction: 'in', text: 'hello projector' })
+      await row.first().waitFor({ timeout: DEADLINE_MS })
+      expect(await row.first().getByTestId('log-reply').count()).toBe(0)
+      // The instructor's own screen has Reply on the same row: the button is left out, not missing everywhere.
+      const teacher = await browser.openPage(loginUrl)
+      await waitLive(teacher)
+      await dataRows(teacher, { endpointId: shown.id, direction: 'in', text: 'hello projector' }).first().getByTestId('log-reply').waitFor({ timeout: DEADLINE_MS })
+    } finally {
+      await peer.close()
+    }
+    // The gateway stays the authority: a hand-made create is still refused.
+    const created = await page.evaluate(async () => {
+      const res = await fetch('/api/endpoints', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"udp","port":0}' })
+      return { status: res.status, code: (await res.json()).error?.code }
+    })
+    expect(created).toEqual({ status: 403, code: 'EFORBIDDEN' })
   })
 
   it('a wrong class code is shown on the sign-in page', async () => {

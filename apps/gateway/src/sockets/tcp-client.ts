@@ -2,7 +2,7 @@ import net from 'node:net'
 import type { EndpointActionBody, SendBody, SendResult, TcpClientOptions } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
-import { replyPlan } from './auto-reply.ts'
+import { replyHooks, replyPlan } from './auto-reply.ts'
 import { SocketError } from './socket-error.ts'
 import { connectTcpConnection } from './connect.ts'
 
@@ -23,13 +23,7 @@ export class TcpClientEndpoint extends Endpoint<TcpClientOptions> {
     const socket = new net.Socket({ allowHalfOpen: true })
     const conn = new TcpConnection(this, socket, {
       state: 'connecting',
-      onData: plan
-        ? (chunk, c) => {
-            const answer = plan.answer(chunk)
-            if (answer && c.writable) c.write(answer, 'reply')
-            if (plan.closeAfter) c.end()
-          }
-        : undefined,
+      ...replyHooks(plan),
     })
     this.conn = conn
     conn.closed.then(() => {

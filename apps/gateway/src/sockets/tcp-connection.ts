@@ -9,6 +9,8 @@ export interface TcpConnectionOptions {
   /** Keep our write side open after the peer's FIN (default: answer FIN with FIN, as the tutorial servers do). */
   halfOpen?: boolean
   onData?: (chunk: Buffer, conn: TcpConnection) => void
+  /** The peer's FIN arrived; called before we answer it with ours, so a last write still goes out. */
+  onEnd?: (conn: TcpConnection) => void
   /** Already-known state for sockets that are still connecting (TCP client). */
   state?: ConnectionState
 }
@@ -51,6 +53,7 @@ export class TcpConnection extends ConnectionRecord {
     socket.on('end', () => {
       if (this.state === 'fin-sent') return // both sides done; 'close' follows
       this.setState('fin-received')
+      opts.onEnd?.(this)
       if (!opts.halfOpen) socket.end()
     })
     socket.on('error', (err) => {

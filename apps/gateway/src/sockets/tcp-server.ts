@@ -2,7 +2,7 @@ import net from 'node:net'
 import type { SendBody, SendResult, TcpServerOptions, EndpointActionBody } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
-import { replyPlan } from './auto-reply.ts'
+import { replyHooks, replyPlan } from './auto-reply.ts'
 import { encodeText } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
 import { closeListener } from './listener.ts'
@@ -27,15 +27,7 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
         socket.destroy()
         return
       }
-      const conn = new TcpConnection(this, socket, {
-        onData: plan
-          ? (chunk, c) => {
-              const answer = plan.answer(chunk)
-              if (answer && c.writable) c.write(answer, 'reply')
-              if (plan.closeAfter) c.end()
-            }
-          : undefined,
-      })
+      const conn = new TcpConnection(this, socket, replyHooks(plan))
       if (greeting && conn.writable) conn.write(greeting, 'greeting')
       if (this.options.idleTimeoutMs) {
         socket.setTimeout(this.options.idleTimeoutMs, () => {

@@ -28,6 +28,10 @@ export default {
       signInAgain: 'Sign in again',
       owner: 'owner',
       shared: 'shared',
+      watchOnly: 'watch only',
+      watchOnlyObserver: 'Observers watch: sending, actions and stopping are for students and the instructor.',
+      watchOnlyShared: 'Shared for watching: only {owner} or the instructor can send, act on or stop it.',
+      watchOnlyCreate: 'Observers watch what the instructor shares; they cannot create endpoints.',
     },
     classroom: {
       title: 'Class',
@@ -92,6 +96,10 @@ export default {
       signInAgain: '重新登录',
       owner: '所有者',
       shared: '已共享',
+      watchOnly: '仅观看',
+      watchOnlyObserver: '旁听者只能观看：发送、操作和停止端点由学生和教师进行。',
+      watchOnlyShared: '共享仅供观看：只有 {owner} 或教师可以发送、操作或停止它。',
+      watchOnlyCreate: '旁听者观看教师共享的端点，不能创建端点。',
     },
     classroom: {
       title: '课堂',

@@ -15,6 +15,20 @@ export const useAccessStore = defineStore('access', () => {
   const isInstructor = computed(() => user.value?.role === 'instructor')
   /** Observers watch; everyone else may change things (the gateway checks again). */
   const canChange = computed(() => !!user.value && user.value.role !== 'observer')
+  /** May create endpoints: not observers. Auth off (or not known yet): yes; the gateway checks again anyway. */
+  const canCreate = computed(() => !authOn.value || canChange.value)
+
+  /**
+   * May use this endpoint (send, its actions, close connections, stop it), as the gateway decides: the
+   * instructor any, a student their own, an observer none. `owner` is the owner's name, which is unique in
+   * a class for the gateway's life (revoked names are not given out again).
+   */
+  function canControl(endpoint: { owner?: string }): boolean {
+    if (!authOn.value) return true
+    const u = user.value
+    if (!u || u.role === 'observer') return false
+    return u.role === 'instructor' || (endpoint.owner !== undefined && endpoint.owner === u.name)
+  }
 
   async function load() {
     info.value = await accessApi.me()
@@ -34,5 +48,5 @@ export const useAccessStore = defineStore('access', () => {
     info.value = { auth: true, user: null }
   }
 
-  return { info, user, authOn, needsLogin, isInstructor, canChange, sessionEnded, load, recheck, logout }
+  return { info, user, authOn, needsLogin, isInstructor, canChange, canCreate, canControl, sessionEnded, load, recheck, logout }
 })
