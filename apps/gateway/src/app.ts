@@ -27,6 +27,7 @@ const STATUS: Record<string, number> = {
   EINVAL: 400,
   ENOENDPOINT: 404,
   ENOCONN: 404,
+  ENOLOG: 404,
   ENOTSUP: 405,
   EADDRINUSE: 409,
   ENOTCONN: 409,

@@ -1,5 +1,8 @@
 import path from 'node:path'
 
+/** Largest traffic log file (SOCKLAB_TRAFFIC_LOG_MAX_BYTES): at the cap the log stops and says so. */
+export const DEFAULT_TRAFFIC_LOG_MAX_BYTES = 256 * 1024 * 1024
+
 export interface GatewayConfig {
   host: string
   port: number
@@ -31,6 +34,8 @@ export interface GatewayConfig {
   studentPorts?: { min: number; max: number }
   /** Endpoints per student, until the instructor changes it (SOCKLAB_STUDENT_MAX_ENDPOINTS, default 10). */
   studentMaxEndpoints?: number
+  /** Size cap of one endpoint's traffic log file in SOCKLAB_DATA/logs (SOCKLAB_TRAFFIC_LOG_MAX_BYTES, default 256 MiB). */
+  trafficLogMaxBytes?: number
 }
 
 function authFromEnv(fallback: boolean): boolean {
@@ -84,5 +89,6 @@ export function configFromEnv(defaults: Partial<GatewayConfig> = {}): GatewayCon
     loginAttemptsPerMinute: intFromEnv('SOCKLAB_LOGIN_ATTEMPTS_PER_MINUTE', defaults.loginAttemptsPerMinute ?? 10, 1, 10_000),
     studentPorts: portRangeFromEnv('SOCKLAB_STUDENT_PORTS', defaults.studentPorts),
     studentMaxEndpoints: intFromEnv('SOCKLAB_STUDENT_MAX_ENDPOINTS', defaults.studentMaxEndpoints ?? 10, 0, 1000),
+    trafficLogMaxBytes: intFromEnv('SOCKLAB_TRAFFIC_LOG_MAX_BYTES', defaults.trafficLogMaxBytes ?? DEFAULT_TRAFFIC_LOG_MAX_BYTES, 1024, Number.MAX_SAFE_INTEGER),
   }
 }

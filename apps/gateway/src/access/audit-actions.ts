@@ -51,7 +51,7 @@ export function auditDetail(action: string, body: unknown, response: Record<stri
     case 'endpoint.send':
       return response?.bytes !== undefined ? `${str(response.bytes)} bytes to ${str(response.connections)} connection(s)` : undefined
     case 'endpoint.action':
-      return str(b.action)
+      return b.action === 'log' && typeof b.on === 'boolean' ? `log ${b.on ? 'on' : 'off'}` : str(b.action)
     case 'connection.close':
       return str(b.mode) ?? 'end'
     case 'endpoint.share':

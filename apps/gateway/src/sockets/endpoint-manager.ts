@@ -59,6 +59,8 @@ export class EndpointManager {
     const checked = validate(schema, input)
     if (!checked.ok) throw new SocketError(checked.error.code, checked.error.message, checked.error.field)
     const id = `e${++this.counter}`
+    // A log asked for at creation starts with how the endpoint came up.
+    const from = this.ctx.hub.headSeq
     const endpoint = factory(id, checked.value as EndpointOptions, this.ctx)
     if (extra.owner) endpoint.owner = extra.owner
     if (extra.ownerId) endpoint.ownerId = extra.ownerId
@@ -66,6 +68,10 @@ export class EndpointManager {
     for (const l of this.registerListeners) l(endpoint)
     try {
       await endpoint.start()
+      if ((checked.value as { log?: boolean }).log) {
+        await endpoint.startLog(from)
+        endpoint.emit({ type: 'endpoint', endpoint: endpoint.info() })
+      }
     } catch (err) {
       this.endpoints.delete(id)
       await endpoint.stop().catch(() => {})
@@ -88,8 +94,13 @@ export class EndpointManager {
   async remove(id: string) {
     const e = this.get(id)
     this.endpoints.delete(id)
-    await e.stop()
-    this.ctx.hub.append({ type: 'endpoint-removed', endpointId: id })
+    try {
+      await e.stop()
+      this.ctx.hub.append({ type: 'endpoint-removed', endpointId: id })
+    } finally {
+      // After the removal event, so the log ends with it; flushed and closed before the caller hears "removed".
+      await e.endLog()
+    }
   }
 
   async closeAll() {

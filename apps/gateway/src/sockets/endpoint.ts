@@ -12,6 +12,7 @@ import type {
   SendResult,
 } from '@socklab/shared'
 import type { EventHub } from '../events/event-hub.ts'
+import { TrafficLogger, type TrafficLogSettings } from '../events/traffic-log.ts'
 import { SocketError } from './socket-error.ts'
 import { encodePayload } from './payload.ts'
 import { RepeatSender } from './repeat-sender.ts'
@@ -21,6 +22,8 @@ export interface EndpointContext {
   hub: EventHub
   /** Root of the files area (SOCKLAB_DATA/files). */
   filesRoot: string
+  /** Traffic logs (SOCKLAB_DATA/logs) and their size cap. */
+  logs: TrafficLogSettings
 }
 
 /** Closed connections kept per endpoint for the connections table; older ones are forgotten (their events stay in history). */
@@ -44,6 +47,11 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
   readonly stats: EndpointStats = { connections: 0, totalConnections: 0, refused: 0, bytesIn: 0, bytesOut: 0 }
   private closedOrder: string[] = []
   private repeater?: RepeatSender
+  /** The current (or last) traffic log file. */
+  private trafficLog?: TrafficLogger
+  private logOpening?: Promise<TrafficLogger>
+  /** Removed: no new log may start. */
+  private logEnded = false
 
   constructor(
     readonly id: string,
@@ -108,7 +116,55 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
       this.stopRepeats(body.target)
       return
     }
+    if (body.action === 'log') return this.setLogging(body.on)
     throw new SocketError('ENOTSUP', `a ${this.kind} endpoint does not support "${body.action}"`)
+  }
+
+  /** The `log` action, any kind: on starts a new file (already on: keeps it), off closes it (already off: nothing). */
+  private async setLogging(on: boolean | undefined) {
+    if (on === undefined) throw new SocketError('EVALIDATION', 'say whether to log: "on": true or false', 'on')
+    if (on) await this.startLog()
+    else await this.stopLog('logging turned off')
+    this.emit({ type: 'endpoint', endpoint: this.info() })
+  }
+
+  /**
+   * Start a traffic log file unless one is being written: this endpoint's events after history seq `from`
+   * (default: from now on). Throws a SocketError when the file cannot be made.
+   */
+  async startLog(from = this.ctx.hub.headSeq): Promise<void> {
+    while (this.logOpening) await this.logOpening.catch(() => {})
+    if (this.logEnded) throw new SocketError('ENOENDPOINT', `endpoint ${this.id} was removed`)
+    if (this.trafficLog?.active) return
+    const opening = TrafficLogger.open(this, this.ctx.hub, this.ctx.logs, from, () => this.emit({ type: 'endpoint', endpoint: this.info() }))
+    this.logOpening = opening
+    try {
+      this.trafficLog = await opening
+    } finally {
+      this.logOpening = undefined
+    }
+  }
+
+  /** Write what is left of the traffic log (then `closing` as its last line) and close the file. */
+  async stopLog(closing?: string): Promise<void> {
+    while (this.logOpening) await this.logOpening.catch(() => {})
+    await this.trafficLog?.close(closing)
+  }
+
+  /** The endpoint is going away: close its log for good (an "on" that comes late opens nothing). */
+  async endLog(): Promise<void> {
+    this.logEnded = true
+    await this.stopLog()
+  }
+
+  /** The current or last traffic log file, for download: what was recorded up to now is written first. */
+  async logFile(): Promise<{ path: string; file: string }> {
+    const log = this.trafficLog
+    if (!log) {
+      throw new SocketError('ENOLOG', `endpoint ${this.id} has no traffic log yet: turn "Log to disk" on (action "log" with "on": true, or "log": true when creating it)`)
+    }
+    await log.flush()
+    return { path: log.path, file: log.file }
   }
 
   info(): EndpointInfo {
@@ -126,6 +182,7 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
       ...(this.shared !== undefined ? { shared: this.shared } : {}),
       stats: { ...this.stats },
       ...(this.repeater?.size ? { repeats: this.repeater.info() } : {}),
+      ...(this.trafficLog ? { log: this.trafficLog.info() } : {}),
     }
   }
 

@@ -10,6 +10,9 @@ export const AddressSchema = Type.Object({
 })
 export type Address = Static<typeof AddressSchema>
 
+/** Every endpoint kind's `log` option: write its traffic to a text file in the data folder from the start. */
+export const LogOptionSchema = Type.Optional(Type.Boolean({ description: 'log traffic to a file in SOCKLAB_DATA/logs' }))
+
 export const HostPortSchema = Type.Object({ host: HostSchema, port: PortSchema }, { additionalProperties: false })
 export type HostPort = Static<typeof HostPortSchema>
 

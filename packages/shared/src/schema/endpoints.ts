@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { LiteralUnion, AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, PortSchema } from './common.ts'
+import { LiteralUnion, AddressSchema, ErrorInfoSchema, HostPortSchema, HostSchema, LogOptionSchema, PortSchema } from './common.ts'
 import { SEND_ENCODINGS, TEXT_ENCODINGS } from '../encoding.ts'
 import { CHECKSUMS } from '../checksum.ts'
 import { RelaySideSchema, TcpRelayOptionsSchema } from './relay.ts'
@@ -28,6 +28,7 @@ export const TcpServerOptionsSchema = Type.Object(
   {
     kind: Type.Literal('tcp-server'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
@@ -47,6 +48,7 @@ export const TcpClientOptionsSchema = Type.Object(
   {
     kind: Type.Literal('tcp-client'),
     name: Name,
+    log: LogOptionSchema,
     host: HostSchema,
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000 })),
@@ -61,6 +63,7 @@ export const UdpOptionsSchema = Type.Object(
   {
     kind: Type.Literal('udp'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     reply: Type.Optional(ReplySchema),
@@ -142,6 +145,34 @@ export const RepeatInfoSchema = Type.Object({
 })
 export type RepeatInfo = Static<typeof RepeatInfoSchema>
 
+export const TrafficLogStateSchema = Type.Union([
+  Type.Literal('on'),
+  Type.Literal('off'),
+  /** Stopped at the size cap (SOCKLAB_LOG_MAX_BYTES); the file's last line says so. */
+  Type.Literal('full'),
+  /** The disk refused a write (see `error`); nothing more is written. */
+  Type.Literal('failed'),
+])
+export type TrafficLogState = Static<typeof TrafficLogStateSchema>
+
+/** An endpoint's traffic log (a text file in SOCKLAB_DATA/logs), as endpoint info shows it: the current or last one. */
+export const TrafficLogInfoSchema = Type.Object({
+  state: TrafficLogStateSchema,
+  /** File name in the logs folder; GET /api/endpoints/:id/log downloads it. */
+  file: Type.String(),
+  bytes: Type.Number({ description: 'bytes written to the file' }),
+  events: Type.Integer({ description: 'events written, one line each' }),
+  /**
+   * Events lost because the logger fell behind and the history evicted them first. Counted from the gap in the
+   * gateway-wide sequence, so it may include other endpoints' events; the file has a line at the gap.
+   */
+  dropped: Type.Integer(),
+  maxBytes: Type.Number({ description: 'size cap of one file' }),
+  startedAt: Type.Number(),
+  error: Type.Optional(ErrorInfoSchema),
+})
+export type TrafficLogInfo = Static<typeof TrafficLogInfoSchema>
+
 export const EndpointInfoSchema = Type.Object({
   id: Type.String(),
   kind: Type.String(),
@@ -157,6 +188,8 @@ export const EndpointInfoSchema = Type.Object({
   stats: EndpointStatsSchema,
   /** Timed resends running now, one per target (absent when none). */
   repeats: Type.Optional(Type.Array(RepeatInfoSchema)),
+  /** Traffic log to disk: present once logging was turned on. */
+  log: Type.Optional(TrafficLogInfoSchema),
 })
 export type EndpointInfo = Static<typeof EndpointInfoSchema>
 
@@ -232,7 +265,8 @@ export type CloseConnectionBody = Static<typeof CloseConnectionBodySchema>
 
 /**
  * Actions on an endpoint other than send/close: `stop-listening` (TCP server), `reconnect` (TCP client), `half-close` (TCP client),
- * `stop-repeat` (stop the timed resend to `target`, or every one when no target is named).
+ * `stop-repeat` (stop the timed resend to `target`, or every one when no target is named),
+ * `log` (any kind: `on: true` starts a new traffic log file, `on: false` closes it).
  */
 export const EndpointActionBodySchema = Type.Object(
   {
@@ -242,8 +276,11 @@ export const EndpointActionBodySchema = Type.Object(
       Type.Literal('half-close'),
       Type.Literal('close'),
       Type.Literal('stop-repeat'),
+      Type.Literal('log'),
     ]),
     target: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    /** `log`: turn logging on or off. */
+    on: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 )

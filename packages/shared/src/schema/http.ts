@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ErrorInfoSchema, HostSchema, PortSchema } from './common.ts'
+import { ErrorInfoSchema, HostSchema, LogOptionSchema, PortSchema } from './common.ts'
 
 /**
  * Static HTTP server: serves a folder of the files area (or one fixed response, like the tutorials'
@@ -24,6 +24,7 @@ export const HttpStaticOptionsSchema = Type.Object(
   {
     kind: Type.Literal('http-static'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     /** Folder to serve, relative to the files area (default: the files area itself). */

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { HostSchema, PortSchema } from './common.ts'
+import { HostSchema, LogOptionSchema, PortSchema } from './common.ts'
 
 /**
  * TCP relay ("man in the middle you can see"): listens on host:port and forwards each accepted
@@ -55,6 +55,7 @@ export const TcpRelayOptionsSchema = Type.Object(
   {
     kind: Type.Literal('tcp-relay'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     target: Type.Object({ host: HostSchema, port: Type.Integer({ minimum: 1, maximum: 65535 }) }, { additionalProperties: false }),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { AddressSchema, ErrorInfoSchema, HostSchema, PortSchema } from './common.ts'
+import { AddressSchema, ErrorInfoSchema, HostSchema, LogOptionSchema, PortSchema } from './common.ts'
 import { FilePathSchema } from './files.ts'
 
 /**
@@ -33,6 +33,7 @@ export const DownloadServerOptionsSchema = Type.Object(
   {
     kind: Type.Literal('download-server'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     /** Folder served, relative to the files area (default: its root). */
@@ -48,6 +49,7 @@ export const UploadServerOptionsSchema = Type.Object(
   {
     kind: Type.Literal('upload-server'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     /** Folder files are saved to, relative to the files area (default `received`). */
@@ -64,6 +66,7 @@ export const RawUploadServerOptionsSchema = Type.Object(
   {
     kind: Type.Literal('raw-upload-server'),
     name: Name,
+    log: LogOptionSchema,
     host: Type.Optional(HostSchema),
     port: PortSchema,
     folder: Folder,
@@ -100,7 +103,7 @@ const clientFields = {
  * the result. `file` is the file name (`name` is every endpoint's label).
  */
 export const FileClientOptionsSchema = Type.Object(
-  { kind: Type.Literal('file-client'), name: Name, file: TransferFileName, ...clientFields },
+  { kind: Type.Literal('file-client'), name: Name, log: LogOptionSchema, file: TransferFileName, ...clientFields },
   { additionalProperties: false },
 )
 export type FileClientOptions = Static<typeof FileClientOptionsSchema>

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { EventHub } from '../../events/event-hub.ts'
 import { EndpointManager } from '../../sockets/endpoint-manager.ts'
-import type { GatewayConfig } from '../../config.ts'
+import { DEFAULT_TRAFFIC_LOG_MAX_BYTES, type GatewayConfig } from '../../config.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,14 +17,15 @@ declare module 'fastify' {
   }
 }
 
-/** The gateway's services: event history and endpoints. Closing the app stops every endpoint. */
+/** The gateway's services: event history and endpoints. Closing the app stops every endpoint (and closes its traffic log). */
 export default fp(
   async (app, opts: { config: GatewayConfig }) => {
     const { config } = opts
     const filesRoot = path.join(config.dataDir, 'files')
     await fs.mkdir(filesRoot, { recursive: true })
     const hub = new EventHub({ maxEvents: config.historyEvents, maxBytes: config.historyBytes })
-    const endpoints = new EndpointManager({ hub, filesRoot })
+    const logs = { dir: path.join(config.dataDir, 'logs'), maxBytes: config.trafficLogMaxBytes ?? DEFAULT_TRAFFIC_LOG_MAX_BYTES }
+    const endpoints = new EndpointManager({ hub, filesRoot, logs })
     app.decorate('config', config)
     app.decorate('hub', hub)
     app.decorate('endpoints', endpoints)

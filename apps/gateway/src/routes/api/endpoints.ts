@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import {
@@ -7,6 +8,9 @@ import {
   SendBodySchema,
 } from '@socklab/shared'
 import { toWire } from '../../events/event-hub.ts'
+import { describeFsError } from '../../files/fs-errors.ts'
+import { SocketError } from '../../sockets/socket-error.ts'
+import { contentDisposition } from './files.ts'
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 
@@ -39,8 +43,33 @@ const endpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/endpoints/:id/actions', { schema: { params: IdParams, body: EndpointActionBodySchema } }, async (req) => {
     const endpoint = app.endpoints.get(req.params.id)
+    if (req.body.on !== undefined && req.body.action !== 'log') throw new SocketError('EVALIDATION', '"on" goes with the "log" action only', 'on')
     await endpoint.action(req.body)
     return endpoint.detail()
+  })
+
+  // The endpoint's current (or last) traffic log as a text file, up to what was recorded when asked.
+  app.get('/endpoints/:id/log', { schema: { params: IdParams } }, async (req, reply) => {
+    const log = await app.endpoints.get(req.params.id).logFile()
+    let handle: fs.FileHandle
+    try {
+      handle = await fs.open(log.path, 'r')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SocketError('ENOENT', `the log file ${log.file} is no longer in the logs folder`)
+      throw describeFsError(err, `logs/${log.file}`)
+    }
+    // A log being written grows after this: send what is there now, with its length.
+    const { size } = await handle.stat()
+    reply
+      .type('text/plain; charset=utf-8')
+      .header('content-length', String(size))
+      .header('content-disposition', contentDisposition(log.file))
+      .header('x-content-type-options', 'nosniff')
+    if (size === 0) {
+      await handle.close()
+      return reply.send('')
+    }
+    return reply.send(handle.createReadStream({ start: 0, end: size - 1 }))
   })
 
   app.post(

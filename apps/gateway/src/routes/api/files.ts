@@ -9,7 +9,7 @@ import { SocketError } from '../../sockets/socket-error.ts'
 const CONTENT_SUFFIX = '/content'
 
 /** `attachment` with the real name for browsers (RFC 6266 filename*) and a plain ASCII fallback. */
-function contentDisposition(name: string): string {
+export function contentDisposition(name: string): string {
   const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_')
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`
 }
