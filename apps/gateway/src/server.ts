@@ -1,3 +1,4 @@
+import './heap-tuning.ts'
 import Fastify from 'fastify'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
