@@ -147,6 +147,20 @@ describe('EventHub', () => {
     expect(wire).toEqual({ type: 'data', endpointId: 'e0', direction: 'in', connectionId: 'c5', size: 10, total: 2994e6, data: Buffer.from('chunk 2994').toString('base64'), seq: 2995, ts: made[2994]!.ts })
   })
 
+  it('keeps payloads too big for a slab, and empty ones, as their own Buffers', () => {
+    const hub = new EventHub({ maxEvents: 10, maxBytes: 1e7 })
+    const big = Buffer.alloc(300 * 1024, 7)
+    hub.append(data('e1', big))
+    hub.append(data('e1', Buffer.alloc(0)))
+    hub.append(data('e1', Buffer.from('small')))
+    const [b, empty, small] = hub.after(0)
+    expect(b!.bytes!.length).toBe(300 * 1024)
+    expect(b!.bytes!.every((x) => x === 7)).toBe(true)
+    expect(empty!.bytes!.length).toBe(0)
+    expect(small!.bytes!.toString()).toBe('small')
+    expect(hub.storedBytes).toBe(300 * 1024 + 5)
+  })
+
   it('toWire turns raw bytes into base64 data and leaves other events alone', () => {
     const hub = new EventHub({ maxEvents: 10, maxBytes: 1e6 })
     const d = hub.append(data('e1', Buffer.from([0xde, 0xad, 0xbe, 0xef])))
