@@ -151,8 +151,11 @@ describe('download server (the tutorial protocol)', () => {
     expect(failed.state).toBe('failed')
     expect(failed.bytesDone).toBeLessThan(payload.length)
     expect(failed.error?.message).toMatch(/closed|reset/i)
+    // headerPauseMs 0: the header and the file may share a recv, so strip the header by its known bytes.
     const again = await tutorialDownload(server.port, 'big.bin')
-    expect(sha256(again.rest)).toBe(sha256(payload))
+    const header = Buffer.from(`0${SEP}${payload.length}`)
+    expect(again.all.subarray(0, header.length).equals(header)).toBe(true)
+    expect(sha256(again.all.subarray(header.length))).toBe(sha256(payload))
   })
 
   it('stops with a transfer running: the connection closes and the transfer says so', async () => {
