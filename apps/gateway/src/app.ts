@@ -12,6 +12,7 @@ import eventsWs from './routes/api/events-ws.ts'
 import relayRoutes from './routes/api/relay.ts'
 import fileRoutes from './routes/api/files.ts'
 import transferRoutes from './routes/api/transfers.ts'
+import logRoutes from './routes/api/logs.ts'
 import { SocketError } from './sockets/socket-error.ts'
 import type { GatewayConfig } from './config.ts'
 
@@ -43,6 +44,9 @@ const STATUS: Record<string, number> = {
   EFBIG: 413,
   ENOSPC: 507,
   EDQUOT: 507,
+  // Logs folder: at its quota no new log starts; a log still being written cannot be deleted.
+  ELOGSFULL: 507,
+  EBUSY: 409,
   ...ACCESS_STATUS,
 }
 
@@ -104,6 +108,7 @@ export default async function app(fastify: FastifyInstance, opts: { config: Gate
       await api.register(relayRoutes)
       await api.register(fileRoutes)
       await api.register(transferRoutes)
+      await api.register(logRoutes)
     },
     { prefix: '/api' },
   )

@@ -2,6 +2,8 @@ import path from 'node:path'
 
 /** Largest traffic log file (SOCKLAB_TRAFFIC_LOG_MAX_BYTES): at the cap the log stops and says so. */
 export const DEFAULT_TRAFFIC_LOG_MAX_BYTES = 256 * 1024 * 1024
+/** Total of all traffic logs in SOCKLAB_DATA/logs (SOCKLAB_TRAFFIC_LOGS_MAX_BYTES): no new log at it, a running one stops there. */
+export const DEFAULT_TRAFFIC_LOGS_MAX_BYTES = 2 * 1024 ** 3
 
 export interface GatewayConfig {
   host: string
@@ -36,6 +38,8 @@ export interface GatewayConfig {
   studentMaxEndpoints?: number
   /** Size cap of one endpoint's traffic log file in SOCKLAB_DATA/logs (SOCKLAB_TRAFFIC_LOG_MAX_BYTES, default 256 MiB). */
   trafficLogMaxBytes?: number
+  /** Total of every traffic log in SOCKLAB_DATA/logs (SOCKLAB_TRAFFIC_LOGS_MAX_BYTES, default 2 GiB). */
+  trafficLogsMaxBytes?: number
 }
 
 function authFromEnv(fallback: boolean): boolean {
@@ -90,5 +94,6 @@ export function configFromEnv(defaults: Partial<GatewayConfig> = {}): GatewayCon
     studentPorts: portRangeFromEnv('SOCKLAB_STUDENT_PORTS', defaults.studentPorts),
     studentMaxEndpoints: intFromEnv('SOCKLAB_STUDENT_MAX_ENDPOINTS', defaults.studentMaxEndpoints ?? 10, 0, 1000),
     trafficLogMaxBytes: intFromEnv('SOCKLAB_TRAFFIC_LOG_MAX_BYTES', defaults.trafficLogMaxBytes ?? DEFAULT_TRAFFIC_LOG_MAX_BYTES, 1024, Number.MAX_SAFE_INTEGER),
+    trafficLogsMaxBytes: intFromEnv('SOCKLAB_TRAFFIC_LOGS_MAX_BYTES', defaults.trafficLogsMaxBytes ?? DEFAULT_TRAFFIC_LOGS_MAX_BYTES, 1024, Number.MAX_SAFE_INTEGER),
   }
 }

@@ -19,6 +19,7 @@ const ACTIONS: Record<string, string> = {
   'PATCH /api/endpoints/:id/faults': 'relay.faults',
   'POST /api/endpoints/:id/connections/:cid/cut': 'connection.cut',
   'POST /api/transfers': 'transfer.start',
+  'DELETE /api/logs/:name': 'log.delete',
 }
 
 const FILE_VERBS: Record<string, string> = { PUT: 'upload', POST: 'upload', DELETE: 'delete', PATCH: 'rename' }
@@ -32,9 +33,10 @@ export function auditAction(method: string, routeUrl: string | undefined, path: 
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined)
 
-/** What the entry is about: an endpoint or person id, or a path in the files area. */
+/** What the entry is about: an endpoint or person id, a path in the files area, or a traffic log's name. */
 export function auditTarget(path: string, params: Record<string, unknown> | undefined, response: Record<string, unknown> | undefined): string | undefined {
   if (path.startsWith('/api/files/')) return decodeURIComponent(path.slice('/api/files/'.length)).slice(0, 300)
+  if (path.startsWith('/api/logs/')) return (str(params?.name) ?? path.slice('/api/logs/'.length)).slice(0, 300)
   const id = str(params?.id) ?? str(response?.id) ?? str(response?.endpointId)
   const cid = str(params?.cid)
   return id ? (cid ? `${id}/${cid}` : id) : undefined

@@ -24,8 +24,8 @@ const EXACT: Record<string, Rule> = {
   'POST /api/endpoints/:id/share': { need: 'instructor' },
 }
 
-/** Whole areas only the instructor uses: people, the audit log, the files area and its transfers. */
-const INSTRUCTOR_AREAS = ['/api/people', '/api/audit', '/api/files', '/api/transfers']
+/** Whole areas only the instructor uses: people, the audit log, the files area and its transfers, the logs folder. */
+const INSTRUCTOR_AREAS = ['/api/people', '/api/audit', '/api/files', '/api/transfers', '/api/logs']
 
 const SAFE = new Set(['GET', 'HEAD'])
 

@@ -13,6 +13,7 @@ import {
   type ViewEncoding,
 } from '@socklab/shared'
 import type { EventHub, StoredEvent } from './event-hub.ts'
+import type { LogsFolder } from './logs-folder.ts'
 import { describeFsError } from '../files/fs-errors.ts'
 import { SocketError } from '../sockets/socket-error.ts'
 
@@ -21,6 +22,8 @@ export interface TrafficLogSettings {
   /** SOCKLAB_DATA/logs */
   dir: string
   maxBytes: number
+  /** The folder's total and who writes which file (absent: no total, e.g. a logger on its own in a unit test). */
+  folder?: LogsFolder
 }
 
 /** What the logger reads of its endpoint (an Endpoint has all of it). */
@@ -51,14 +54,14 @@ const SLICE_MS = 5
 const REST_MS = 15
 /** Snapshots with the log's counts go out at most this often while it writes. */
 const SNAPSHOT_EVERY_MS = 1000
-/** Room kept under the cap for the line that says the log stopped there. */
-const STOP_LINE_RESERVE = 256
+/** Room kept under the cap (and per file being written, under the folder's total) for the line that says the log stopped there. */
+export const STOP_LINE_RESERVE = 256
 
 /**
  * One endpoint's traffic as a text file, one line per event (see `lineFor`). It reads the history hub the
  * way a live viewer does — a cursor, `subscribe`, `after` — so the sockets never wait for it: it pulls while
  * its file stream has room, and what the hub evicts before it got there is written as a LOST line and
- * counted. The file stops at `maxBytes`, saying so on its last line.
+ * counted. The file stops at `maxBytes`, or when the logs folder reaches its total, saying so on its last line.
  */
 export class TrafficLogger {
   private state: TrafficLogState = 'on'
@@ -93,6 +96,7 @@ export class TrafficLogger {
     readonly file: string,
     readonly path: string,
     private readonly maxBytes: number,
+    private readonly folder: LogsFolder | undefined,
     private cursor: number,
     /** Called (throttled) when the counts or the state change, so viewers get a fresh snapshot. */
     private readonly onChange: () => void,
@@ -110,9 +114,12 @@ export class TrafficLogger {
   static async open(subject: LogSubject, hub: EventHub, settings: TrafficLogSettings, from: number, onChange: () => void): Promise<TrafficLogger> {
     // Logging from an earlier seq (creation) also shows how the endpoint came up; from now, its state is in the header.
     const fromNow = from >= hub.headSeq
+    // A full folder: refused before any file is made.
+    settings.folder?.assertRoom()
     const { handle, file } = await createLogFile(settings.dir, subject)
     const stream = handle.createWriteStream({ highWaterMark: STREAM_BUFFER })
-    const logger = new TrafficLogger(subject, hub, stream, file, path.join(settings.dir, file), settings.maxBytes, from, onChange)
+    const logger = new TrafficLogger(subject, hub, stream, file, path.join(settings.dir, file), settings.maxBytes, settings.folder, from, onChange)
+    settings.folder?.opened(logger)
     if (fromNow) logger.lastEndpointState = subject.state
     logger.writeRaw(logger.header())
     logger.schedule(0)
@@ -134,6 +141,10 @@ export class TrafficLogger {
 
   get active(): boolean {
     return this.state === 'on'
+  }
+
+  get endpointId(): string {
+    return this.subject.id
   }
 
   /**
@@ -201,12 +212,19 @@ export class TrafficLogger {
       textBytes = 0
       return ok
     }
-    /** Add a line unless it would pass the cap (then the log stops); false when it stopped. */
+    /** Add a line unless it would pass the file's cap or the folder's total (then the log stops); false when it stopped. */
     const add = (line: string): boolean => {
       const size = Buffer.byteLength(line)
       if (this.bytes + textBytes + size > this.maxBytes - STOP_LINE_RESERVE) {
         flush()
         this.stop('full', `!! log stopped: it reached its size cap of ${this.maxBytes} bytes (SOCKLAB_TRAFFIC_LOG_MAX_BYTES); later traffic is not in this file`)
+        return false
+      }
+      // room() already keeps this file's last line back.
+      if (this.folder && textBytes + size > this.folder.room()) {
+        flush()
+        this.error = this.folder.stoppedError().toInfo()
+        this.stop('folder-full', `!! log stopped: the logs folder reached its total of ${this.folder.maxTotalBytes} bytes (SOCKLAB_TRAFFIC_LOGS_MAX_BYTES); later traffic is not in this file; delete old logs to log again`)
         return false
       }
       text += line
@@ -272,6 +290,7 @@ export class TrafficLogger {
   /** Hand text to the stream; false when its buffer is full (the pump waits for 'drain'). */
   private writeRaw(text: string, size = Buffer.byteLength(text)): boolean {
     this.bytes += size
+    this.folder?.added(size)
     let flowing = true
     this.written = new Promise((resolve) => (flowing = this.stream.write(text, () => resolve())))
     if (flowing) return true
@@ -291,7 +310,7 @@ export class TrafficLogger {
     this.detach()
     this.stream.end()
     // Turned off: the caller announces the endpoint. Full: nobody asked, so say it now.
-    if (state === 'full') this.changed(true)
+    if (state !== 'off') this.changed(true)
   }
 
   private fail(err: unknown) {
@@ -452,11 +471,11 @@ function describeState(state: string, local?: Address, remote?: Address): string
   }
 }
 
-/** Make the file: `<id>-<kind>-<port>-<local time>.log`, never over an existing one. */
-async function createLogFile(dir: string, s: LogSubject): Promise<{ handle: fsp.FileHandle; file: string }> {
-  const stamp = localIso(Date.now()).slice(0, 19).replace(/[-:]/g, '').replace('T', '-')
-  const port = s.options.port || s.local?.port || s.remote?.port || 0
-  const base = `${s.id}-${s.kind}-${port}-${stamp}`
+/** Every name `createLogFile` makes, and nothing else (the logs routes take no other name). */
+export const LOG_FILE_NAME = /^e\d{1,9}-[a-z]+(?:-[a-z]+)*-\d{1,5}-\d{8}-\d{6}(?:-\d{1,3})?\.log$/
+
+/** The logs folder, made if missing; a file in its place is said plainly. */
+export async function ensureLogsDir(dir: string): Promise<void> {
   try {
     await fsp.mkdir(dir, { recursive: true })
   } catch (err) {
@@ -464,6 +483,14 @@ async function createLogFile(dir: string, s: LogSubject): Promise<{ handle: fsp.
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new SocketError('ENOTDIR', `"logs" in the data folder is not a folder, so no traffic log can be written there`)
     throw describeFsError(err, 'logs')
   }
+}
+
+/** Make the file: `<id>-<kind>-<port>-<local time>.log`, never over an existing one. */
+async function createLogFile(dir: string, s: LogSubject): Promise<{ handle: fsp.FileHandle; file: string }> {
+  const stamp = localIso(Date.now()).slice(0, 19).replace(/[-:]/g, '').replace('T', '-')
+  const port = s.options.port || s.local?.port || s.remote?.port || 0
+  const base = `${s.id}-${s.kind}-${port}-${stamp}`
+  await ensureLogsDir(dir)
   try {
     for (let n = 1; ; n++) {
       const file = n === 1 ? `${base}.log` : `${base}-${n}.log`

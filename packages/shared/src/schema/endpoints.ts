@@ -148,8 +148,13 @@ export type RepeatInfo = Static<typeof RepeatInfoSchema>
 export const TrafficLogStateSchema = Type.Union([
   Type.Literal('on'),
   Type.Literal('off'),
-  /** Stopped at the size cap (SOCKLAB_LOG_MAX_BYTES); the file's last line says so. */
+  /** Stopped at the size cap of one file (SOCKLAB_TRAFFIC_LOG_MAX_BYTES); the file's last line says so. */
   Type.Literal('full'),
+  /**
+   * Stopped because the logs folder reached its total (SOCKLAB_TRAFFIC_LOGS_MAX_BYTES): the file's last line says
+   * so, `error` (ELOGSFULL) too. Deleting old logs (GET/DELETE /api/logs) makes room for new ones.
+   */
+  Type.Literal('folder-full'),
   /** The disk refused a write (see `error`); nothing more is written. */
   Type.Literal('failed'),
 ])

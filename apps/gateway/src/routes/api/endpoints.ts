@@ -10,7 +10,7 @@ import {
 import { toWire } from '../../events/event-hub.ts'
 import { describeFsError } from '../../files/fs-errors.ts'
 import { SocketError } from '../../sockets/socket-error.ts'
-import { contentDisposition } from './files.ts'
+import { sendLogFile } from './logs.ts'
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
 
@@ -60,16 +60,7 @@ const endpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     // A log being written grows after this: send what is there now, with its length.
     const { size } = await handle.stat()
-    reply
-      .type('text/plain; charset=utf-8')
-      .header('content-length', String(size))
-      .header('content-disposition', contentDisposition(log.file))
-      .header('x-content-type-options', 'nosniff')
-    if (size === 0) {
-      await handle.close()
-      return reply.send('')
-    }
-    return reply.send(handle.createReadStream({ start: 0, end: size - 1 }))
+    return sendLogFile(reply, handle, size, log.file)
   })
 
   app.post(
