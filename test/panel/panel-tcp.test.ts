@@ -252,4 +252,38 @@ describe('panel: TCP', () => {
     await page.getByTestId('create-submit').click()
     await page.locator('[data-testid=create-error] [data-code=ECONNREFUSED]').waitFor({ timeout: DEADLINE_MS })
   })
+
+  it('starts a server with "Log to disk" ticked: the counts appear and grow, and the snapshots bringing them add no rows', async () => {
+    const page = await browser.openPage(gw.url)
+    await waitLive(page)
+    await page.getByTestId('opt-log').check()
+    await startEndpoint(page, 'tcp-server')
+    const port = await shownPort(page)
+    const id = await selectedEndpointId(page)
+    await page.locator('[data-testid=disk-log][data-state=on]').waitFor({ timeout: DEADLINE_MS })
+    const file = (await page.getByTestId('disk-log-download').textContent())!.trim()
+    expect(file).toMatch(new RegExp(`^${id}-tcp-server-${port}-`))
+
+    // This endpoint's rows only, events included: it came up, then its log started (one row that says so).
+    await page.getByTestId('log-filter-endpoint').selectOption(id)
+    const endpointRows = page.locator(`[data-testid=log-row][data-type=endpoint][data-endpoint-id="${id}"]`)
+    await endpointRows.filter({ hasText: `logging to disk: ${file}` }).waitFor({ timeout: DEADLINE_MS })
+    const rowsBefore = await endpointRows.count()
+
+    // Traffic makes the gateway send a snapshot with new counts (at most once a second); each shows up live.
+    const events = () => page.getByTestId('disk-log-events').getAttribute('data-events').then(Number)
+    const client = await connect(port)
+    client.write('logged from the start\r\n')
+    await expect.poll(events, { timeout: DEADLINE_MS }).toBeGreaterThanOrEqual(2)
+    const shown = await events()
+    client.write('and more')
+    await expect.poll(events, { timeout: DEADLINE_MS }).toBeGreaterThan(shown)
+    await dataRows(page, { endpointId: id, text: 'and more' }).waitFor({ timeout: DEADLINE_MS })
+    expect(await endpointRows.count()).toBe(rowsBefore)
+
+    // Turning the log off is an event again.
+    await page.getByTestId('disk-log-toggle').uncheck()
+    await endpointRows.filter({ hasText: 'log to disk off' }).waitFor({ timeout: DEADLINE_MS })
+    expect(await endpointRows.count()).toBe(rowsBefore + 1)
+  })
 })

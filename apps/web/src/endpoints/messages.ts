@@ -28,6 +28,8 @@ export default {
         timeoutMs: 'Timeout (ms)',
         defaultToHost: 'Default send-to host',
         defaultToPort: 'Default send-to port',
+        log: 'Log to disk',
+        logHint: "Write this endpoint's traffic to a text file in the gateway's data folder (logs/), from the start.",
       },
       reply: {
         mode: 'Auto-reply',
@@ -94,6 +96,8 @@ export default {
         timeoutMs: '超时（毫秒）',
         defaultToHost: '默认发送主机',
         defaultToPort: '默认发送端口',
+        log: '记录到文件',
+        logHint: '从启动起把这个端点的通信写入网关数据目录下 logs/ 中的文本文件。',
       },
       reply: {
         mode: '自动回复',

@@ -1,5 +1,6 @@
-import type { ClientMessage, ConnectionInfo, EndpointDetail, GapMessage, ServerMessage, SocklabEvent } from '@socklab/shared'
+import type { ClientMessage, ConnectionInfo, EndpointDetail, EndpointInfo, GapMessage, ServerMessage, SocklabEvent } from '@socklab/shared'
 import { LogRing } from './log-ring.ts'
+import { snapshotChanges, type SnapshotChange } from './snapshot-changes.ts'
 
 /** One row of the traffic log: a gateway event, or a marker the panel adds (missed events, restart). */
 export type LogRow = EventRow | MarkerRow
@@ -9,6 +10,8 @@ export interface EventRow {
   key: number
   kind: 'event'
   event: SocklabEvent
+  /** An endpoint snapshot: what changed against the previous one of that endpoint (what its row mentions). */
+  changes?: SnapshotChange[]
 }
 export interface MarkerRow {
   n: number
@@ -57,6 +60,8 @@ const isFinal = (s: ConnectionInfo['state']) => s === 'closed' || s === 'reset'
 export class LiveModel {
   /** Kind and name of every endpoint seen in this run, so log rows of removed endpoints keep a label. */
   readonly known = new Map<string, { kind: string; name?: string }>()
+  /** The last snapshot of every endpoint, in log order: a snapshot where only counters moved makes no row. */
+  private readonly lastSnapshot = new Map<string, EndpointInfo>()
   private markerCount = 0
 
   constructor(
@@ -79,6 +84,7 @@ export class LiveModel {
           if (s.serverId !== null) {
             this.log.clear()
             this.known.clear()
+            this.lastSnapshot.clear()
             result.log = true
             if (s.serverId !== msg.serverId) {
               result.restarted = true
@@ -133,15 +139,21 @@ export class LiveModel {
     this.log.push({ ...m, kind: 'marker', key: `m${++this.markerCount}` })
   }
 
-  /** Returns false for a duplicate. */
+  /** Returns whether it made a row: false for a duplicate, and for a snapshot where only counters moved. */
   private event(e: SocklabEvent): boolean {
     const s = this.state
     if (e.seq <= s.lastSeq) return false
     s.lastSeq = e.seq
-    if (e.type === 'endpoint') this.remember(e.endpoint)
-    this.log.push({ kind: 'event', key: e.seq, event: e })
+    let changes: SnapshotChange[] | undefined
+    if (e.type === 'endpoint') {
+      this.remember(e.endpoint)
+      changes = snapshotChanges(this.lastSnapshot.get(e.endpointId), e.endpoint)
+      this.lastSnapshot.set(e.endpointId, e.endpoint)
+    } else if (e.type === 'endpoint-removed') this.lastSnapshot.delete(e.endpointId)
+    const row = !changes || changes.length > 0
+    if (row) this.log.push({ kind: 'event', key: e.seq, event: e, ...(changes ? { changes } : {}) })
     if (e.seq > s.snapshotSeq) this.apply(e)
-    return true
+    return row
   }
 
   private apply(e: SocklabEvent) {

@@ -1,9 +1,9 @@
-import type { RelayWay, SocklabEvent } from '@socklab/shared'
+import type { ConnectionState, RelayWay, SocklabEvent } from '@socklab/shared'
 
 /** One entry of a relay conversation: a chunk one way, or a line about the pair (fault, FIN, note). */
 export type ConversationItem =
   | { kind: 'chunk'; seq: number; ts: number; way: RelayWay; size: number; data: string; injected: boolean }
-  | { kind: 'line'; seq: number; ts: number; text: string; tone: 'fault' | 'state' | 'note' | 'error' }
+  | { kind: 'line'; seq: number; ts: number; text: string; tone: 'fault' | 'state' | 'note' | 'error'; state?: ConnectionState; reason?: string }
 
 /**
  * What a conversation shows: `sent` = what each side sent (read by the relay; injected bytes added),
@@ -38,9 +38,12 @@ export function conversationOf(events: Iterable<SocklabEvent>, endpointId: strin
       case 'error':
         out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: `${e.error.code}: ${e.error.message}`, tone: 'error' })
         break
-      case 'connection-state':
-        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.state + (e.reason ? ` — ${e.reason.code}: ${e.reason.message}` : ''), tone: 'state' })
+      case 'connection-state': {
+        // `state` and `reason` apart too, so the view can put the state in the reader's language.
+        const reason = e.reason ? `${e.reason.code}: ${e.reason.message}` : undefined
+        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: reason ? `${e.state} — ${reason}` : e.state, tone: 'state', state: e.state, ...(reason ? { reason } : {}) })
         break
+      }
       default:
         break
     }

@@ -29,12 +29,15 @@ export function etaOf(t: TransferView): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
 }
 
-/** One line for the traffic log: `t3 download lecture.pdf ← 127.0.0.1:5000: 12.0 MiB / 40.0 MiB (30%)`. */
-export function describeTransfer(t: TransferInfo): string {
+/**
+ * One line for the traffic log: `t3 download lecture.pdf ← 127.0.0.1:5000: running · 12.0 MiB / 40.0 MiB (30%)`.
+ * `words` puts the direction and state in the reader's language.
+ */
+export function describeTransfer(t: TransferInfo, words: { direction: string; state: string } = t): string {
   const arrow = (t.direction === 'download') === (t.role === 'server') ? '→' : '←'
   const total = t.bytesTotal !== undefined ? ` / ${formatBytes(t.bytesTotal)}` : ''
   const pct = percentOf(t)
-  const head = `${t.id} ${t.direction} ${t.name} ${arrow} ${formatAddress(t.peer)}: ${t.state} · ${formatBytes(t.bytesDone)}${total}${pct !== undefined ? ` (${pct}%)` : ''}`
+  const head = `${t.id} ${words.direction} ${t.name} ${arrow} ${formatAddress(t.peer)}: ${words.state} · ${formatBytes(t.bytesDone)}${total}${pct !== undefined ? ` (${pct}%)` : ''}`
   if (t.state === 'done' && t.sha256) return `${head} · sha256 ${t.sha256}`
   if (t.error) return `${head} — ${t.error.code}: ${t.error.message}`
   return head
