@@ -216,6 +216,16 @@ describe('panel: TCP', () => {
     await page.locator('[data-testid=endpoint-state][data-state=connected]').waitFor({ timeout: DEADLINE_MS })
     const first = await nextPeer(1)
 
+    // The connection opened while dialing, with no addresses yet; its open event brings them, live (no reload):
+    // the row shows the server as its remote and the port the server saw as its local.
+    const rowOf = (p: TcpPeer) => page.locator('[data-testid=connection-row]').filter({ hasText: `127.0.0.1:${p.socket.remotePort}` })
+    await rowOf(first).getByTestId('connection-remote').filter({ hasText: `127.0.0.1:${port}` }).waitFor({ timeout: DEADLINE_MS })
+    const logRows = page.locator(`[data-testid=log-row][data-endpoint-id="${id}"]`)
+    await logRows.filter({ hasText: `connecting to 127.0.0.1:${port}` }).first().waitFor({ timeout: DEADLINE_MS })
+    await logRows.filter({ hasText: `connected: 127.0.0.1:${port} ⇄ 127.0.0.1:${first.socket.remotePort}` }).waitFor({ timeout: DEADLINE_MS })
+    expect((await page.locator('[data-testid=connection-row] code').allTextContents()).map((t) => t.trim())).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${first.socket.remotePort}`])
+    expect(await logRows.filter({ hasText: ':0 ⇄' }).count()).toBe(0)
+
     await page.getByTestId('send-data').fill('GET / HTTP/1.0')
     await page.getByTestId('send-line-ending').selectOption('crlf')
     await page.getByTestId('send-button').click()
@@ -235,7 +245,8 @@ describe('panel: TCP', () => {
 
     await page.getByTestId('action-reconnect').click()
     await page.locator('[data-testid=endpoint-state][data-state=connected]').waitFor({ timeout: DEADLINE_MS })
-    await nextPeer(2)
+    const second = await nextPeer(2)
+    await rowOf(second).getByTestId('connection-remote').filter({ hasText: `127.0.0.1:${port}` }).waitFor({ timeout: DEADLINE_MS })
     expect(await page.locator('[data-testid=connection-row]').count()).toBe(2)
   })
 

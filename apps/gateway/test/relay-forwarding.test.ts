@@ -71,6 +71,14 @@ describe('tcp-relay: forwarding', () => {
     expect(row).toMatchObject({ state: 'open', bytesIn: 12, bytesOut: 8, remote: { port: c.socket.localPort } })
     expect(row.target).toMatchObject({ remote: { port: s.socket.localPort }, local: { port: s.socket.remotePort }, bytesIn: 8, bytesOut: 12 })
     expect(detail.connections).toHaveLength(1)
+    // The pair opened before its target leg connected; the open state carries that leg's addresses, so a
+    // live viewer learns them without fetching a snapshot.
+    const opened = events.find((e) => e.type === 'connection-opened' && e.connectionId === id)
+    expect(opened).toMatchObject({ connection: { state: 'connecting', target: { remote: { port: s.socket.localPort } } } })
+    expect((opened as any).connection.target.local).toBeUndefined()
+    expect(events.find(stateOf(id, 'open'))).toMatchObject({
+      target: { remote: { address: '127.0.0.1', port: s.socket.localPort }, local: { address: '127.0.0.1', port: s.socket.remotePort } },
+    })
   })
 
   it('injects bytes typed by a person into either direction of a live pair', async () => {

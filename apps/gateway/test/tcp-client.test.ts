@@ -56,6 +56,42 @@ describe('tcp-client', () => {
     expect(events.filter((e) => e.type === 'endpoint').map((e) => (e as any).endpoint.state)).toEqual(['connecting', 'connected'])
   })
 
+  it('announces the open state with the addresses connecting taught, and the log file names them', async () => {
+    const srv = await peerServer()
+    const ep = await tcpClient({ port: srv.port, log: true })
+    const peer = await srv.nth(0)
+    const id = ep.connections[0].id
+    const events = eventsOf(gw, ep.id)
+    assertWellFormed(events)
+    // Opened while dialing: no addresses yet.
+    const opened = events.find((e) => e.type === 'connection-opened')!
+    expect(opened).toMatchObject({ connectionId: id, connection: { state: 'connecting', remote: { port: 0 }, local: { port: 0 } } })
+    // Open: both addresses, as the peer sees them.
+    const me = { address: '127.0.0.1', port: peer.socket.remotePort }
+    const server = { address: '127.0.0.1', port: srv.port }
+    expect(events.find(stateOf(id, 'open'))).toMatchObject({ local: me, remote: server })
+
+    // A reconnect is a new row with its own open state and a new local port.
+    await gw.api('POST', `/api/endpoints/${ep.id}/actions`, { action: 'reconnect' })
+    const peer2 = await srv.nth(1)
+    const id2 = (await gw.api('GET', `/api/endpoints/${ep.id}`)).body.connections.find((c: { state: string }) => c.state === 'open').id
+    expect(id2).not.toBe(id)
+    const open2 = await waitForEvent(gw, ep.id, stateOf(id2, 'open'), 'second open')
+    expect(open2).toMatchObject({ local: { address: '127.0.0.1', port: peer2.socket.remotePort }, remote: server })
+    expect(peer2.socket.remotePort).not.toBe(me.port)
+
+    await gw.api('POST', `/api/endpoints/${ep.id}/send`, { data: 'hi' })
+    await peer2.waitForText('hi')
+    await waitForEvent(gw, ep.id, isData('out'), 'data out')
+    const log = await (await fetch(`${gw.url}/api/endpoints/${ep.id}/log`)).text()
+    const rest = log.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.replace(/^\S+ /, ''))
+    expect(rest).toContain(`${id} -- connecting to 127.0.0.1:${srv.port}`)
+    expect(rest).toContain(`${id} -- connected to 127.0.0.1:${srv.port} from 127.0.0.1:${me.port}`)
+    expect(rest).toContain(`${id2} -- connected to 127.0.0.1:${srv.port} from 127.0.0.1:${peer2.socket.remotePort}`)
+    // Bytes name the peer the open state taught.
+    expect(rest.find((l) => l.startsWith(`${id2} -> 127.0.0.1:${srv.port} 2 bytes`))).toMatch(/"hi" \| 68 69$/)
+  })
+
   it('sends text the peer reads, and records what the peer sends back', async () => {
     const srv = await peerServer()
     const ep = await tcpClient({ port: srv.port })

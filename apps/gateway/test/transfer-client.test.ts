@@ -19,7 +19,10 @@ afterEach(async () => {
 
 /** A tutorial download server: no pause, header and file in back-to-back sends (often one segment). */
 async function tutorialDownloadServer(files: Record<string, Buffer>, opts: { oneWrite?: boolean; cutAfter?: number } = {}) {
+  /** Each connection's port on the client's side, as this server saw it. */
+  const peerPorts: number[] = []
   const server = await peerServer((socket) => {
+    peerPorts.push(socket.remotePort!)
     socket.once('data', (nameBytes) => {
       const name = nameBytes.toString()
       const file = files[name]
@@ -33,7 +36,7 @@ async function tutorialDownloadServer(files: Record<string, Buffer>, opts: { one
       }
     })
   })
-  return cleanup.add(server, (s) => s.close())
+  return { ...cleanup.add(server, (s) => s.close()), peerPorts }
 }
 
 /** A tutorial upload server: read the header, answer ok, read until the client closes. */
@@ -86,6 +89,12 @@ describe('file client: download', () => {
     expect(data[0]).toMatchObject({ direction: 'out' })
     expect(Buffer.from(data[0]!.data, 'base64').toString()).toBe('data.bin')
     expect(data.length).toBeLessThanOrEqual(2) // name out, header in: the file's bytes are not logged
+    // The connection opened while dialing (no addresses); its open state says where it went and from where.
+    const opened = events.find((e) => e.type === 'connection-opened')!
+    expect(opened).toMatchObject({ connection: { state: 'connecting', remote: { port: 0 } } })
+    const open = events.find((e) => e.type === 'connection-state' && e.state === 'open')
+    expect(open).toMatchObject({ connectionId: (opened as { connectionId: string }).connectionId, remote: { address: '127.0.0.1', port: server.port }, local: { address: '127.0.0.1' } })
+    expect(server.peerPorts).toEqual([(open as { local: { port: number } }).local.port])
   })
 
   it('untangles a header whose size digits ran into a file that starts with digits', async () => {

@@ -145,6 +145,60 @@ describe('LiveModel', () => {
     expect(model.known.get('e1')).toEqual({ kind: 'tcp-server' })
   })
 
+  it('learns the addresses of a connection that dialed out from its open state (client, relay target leg)', () => {
+    const { state, model } = setup()
+    model.handle(welcome())
+    const none = { address: '', port: 0 }
+    const dialing: ConnectionInfo = { ...conn('c1'), state: 'connecting', remote: none, local: none }
+    const pair: ConnectionInfo = { ...conn('c2', 'e2'), state: 'connecting', target: { remote: { address: 'localhost', port: 7000 }, bytesIn: 0, bytesOut: 0 } }
+    model.handle({
+      type: 'events',
+      events: [
+        { ...base(1), type: 'endpoint', endpoint: info('e1', { kind: 'tcp-client', state: 'connecting' }) },
+        { ...base(2), type: 'connection-opened', connectionId: 'c1', connection: dialing },
+        { ...base(3, 'e2'), type: 'endpoint', endpoint: info('e2', { kind: 'tcp-relay' }) },
+        { ...base(4, 'e2'), type: 'connection-opened', connectionId: 'c2', connection: pair },
+      ],
+    })
+    expect(state.endpoints[0]!.connections[0]).toMatchObject({ remote: none, local: none })
+    model.handle({
+      type: 'events',
+      events: [
+        {
+          ...base(5),
+          type: 'connection-state',
+          connectionId: 'c1',
+          state: 'open',
+          local: { address: '127.0.0.1', port: 51000, family: 'IPv4' },
+          remote: { address: '127.0.0.1', port: 6000, family: 'IPv4' },
+        },
+        data(6, 'out', 2, 2),
+        {
+          ...base(7, 'e2'),
+          type: 'connection-state',
+          connectionId: 'c2',
+          state: 'open',
+          target: { remote: { address: '127.0.0.1', port: 7000 }, local: { address: '127.0.0.1', port: 52000 } },
+        },
+      ],
+    })
+    expect(state.endpoints[0]!.connections[0]).toMatchObject({
+      state: 'open',
+      local: { address: '127.0.0.1', port: 51000 },
+      remote: { address: '127.0.0.1', port: 6000 },
+      bytesOut: 2,
+    })
+    // The relay pair keeps its client leg and its target leg's counts; the target leg gains its addresses.
+    expect(state.endpoints[1]!.connections[0]).toMatchObject({
+      state: 'open',
+      remote: { port: 40000 },
+      target: { remote: { address: '127.0.0.1', port: 7000 }, local: { port: 52000 }, bytesIn: 0, bytesOut: 0 },
+    })
+    // A state change that teaches nothing leaves the addresses alone.
+    model.handle({ type: 'events', events: [{ ...base(8), type: 'connection-state', connectionId: 'c1', state: 'closed' }] })
+    expect(state.endpoints[0]!.connections[0]).toMatchObject({ state: 'closed', remote: { port: 6000 }, local: { port: 51000 } })
+  })
+
   it('keeps a bounded number of closed connections per endpoint', () => {
     const { state, model } = setup(10_000)
     model.handle(welcome())

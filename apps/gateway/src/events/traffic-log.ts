@@ -376,12 +376,17 @@ export class TrafficLogger {
         return line('--', `${formatAddress(c.remote)} accepted on ${formatAddress(c.local)}${target}`)
       }
       case 'connection-state': {
+        // Connecting taught the addresses (a client's open state, a relay pair's target leg): the peer from now on.
+        if (e.remote) this.peers.set(e.connectionId, { client: formatAddress(e.remote) })
+        const known = this.peers.get(e.connectionId)
+        if (e.target && known) known.target = formatAddress(e.target.remote)
         const peer = this.peerOf(e.connectionId)
         const reason = e.reason ? ` (${e.reason.code}: ${e.reason.message})` : ''
         const target = this.peers.get(e.connectionId)?.target
         const what = e.state === 'open' && target ? `relaying ${peer} ⇄ ${target}` : describeConnectionState(e.state, peer)
+        const from = e.local ? ` from ${formatAddress(e.local)}` : ''
         if (e.state === 'closed' || e.state === 'reset') this.peers.delete(e.connectionId)
-        return line(e.state === 'reset' ? '!!' : '--', `${what}${reason}`)
+        return line(e.state === 'reset' ? '!!' : '--', `${what}${from}${reason}`)
       }
       case 'endpoint': {
         const ep = e.endpoint

@@ -71,16 +71,20 @@ export class TcpConnection extends ConnectionRecord {
     })
   }
 
-  /** The socket connected (TCP client): learn the local address and announce the open state. */
+  /**
+   * The socket connected (TCP client, file client): learn both addresses and announce the open state with
+   * them, since the `connection-opened` went out while they were still empty.
+   */
   connected() {
     this.local = addressOf(this.socket.localAddress, this.socket.localPort, this.socket.localFamily)
     this.remote = addressOf(this.socket.remoteAddress, this.socket.remotePort, this.socket.remoteFamily)
-    this.setState('open')
+    this.setState('open', undefined, { local: this.local, remote: this.remote })
   }
 
-  setState(state: ConnectionState, reason?: ErrorInfo) {
+  /** `learned`: addresses this change taught the connection (connecting), carried on its event. */
+  setState(state: ConnectionState, reason?: ErrorInfo, learned?: { local: Address; remote: Address }) {
     this.state = state
-    this.endpoint.emit({ type: 'connection-state', connectionId: this.id, state, ...(reason ? { reason } : {}) })
+    this.endpoint.emit({ type: 'connection-state', connectionId: this.id, state, ...(reason ? { reason } : {}), ...learned })
   }
 
   get writable(): boolean {

@@ -247,8 +247,10 @@ export class RelayPair extends ConnectionRecord {
     target.setNoDelay(true)
     target.on('connect', () => {
       this.connected = true
+      // The target as connected: a host name given for it now has the address it resolved to.
+      this.targetRemote = addressOf(target.remoteAddress, target.remotePort, target.remoteFamily)
       this.targetLocal = addressOf(target.localAddress, target.localPort, target.localFamily)
-      this.setState('open')
+      this.setState('open', undefined, { target: { remote: this.targetRemote, local: this.targetLocal } })
       relay.note(`connected to the target ${host}:${port} from local port ${target.localPort}`, this.id)
       relay.announceFaults(this, ['toTarget', 'toClient'], false)
     })
@@ -306,9 +308,10 @@ export class RelayPair extends ConnectionRecord {
     this.resolveClosed()
   }
 
-  setState(state: ConnectionInfo['state'], reason?: ConnectionInfo['reason']) {
+  /** `learned`: the target leg's addresses, on the open state (connecting taught them). */
+  setState(state: ConnectionInfo['state'], reason?: ConnectionInfo['reason'], learned?: { target: { remote: Address; local: Address } }) {
     this.state = state
-    this.relay.emit({ type: 'connection-state', connectionId: this.id, state, ...(reason ? { reason } : {}) })
+    this.relay.emit({ type: 'connection-state', connectionId: this.id, state, ...(reason ? { reason } : {}), ...learned })
   }
 
   applyFaults() {

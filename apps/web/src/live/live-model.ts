@@ -190,6 +190,10 @@ export class LiveModel {
         const wasOpen = !isFinal(c.state)
         c.state = e.state
         if (e.reason) c.reason = e.reason
+        // A connection that dialed out learns its addresses by connecting: they come with its open state.
+        if (e.local) c.local = e.local
+        if (e.remote) c.remote = e.remote
+        if (e.target) c.target = { bytesIn: 0, bytesOut: 0, ...c.target, ...e.target }
         if (isFinal(e.state) && wasOpen) {
           c.closedAt = e.ts
           ep.stats.connections = Math.max(0, ep.stats.connections - 1)

@@ -28,6 +28,7 @@ export default {
       ev: {
         removed: 'stopped and removed',
         opened: 'connected: {remote} ⇄ {local}',
+        connecting: 'connecting to {remote}',
         log: { on: 'logging to disk: {file}', off: 'log to disk off', full: 'log to disk stopped at its size cap', 'folder-full': 'log to disk stopped: the logs folder reached its total', failed: 'log to disk failed' },
         repeating: 'timed resend to {to}',
         repeatStopped: 'timed resend stopped',
@@ -65,6 +66,7 @@ export default {
       ev: {
         removed: '已停止并移除',
         opened: '已连接：{remote} ⇄ {local}',
+        connecting: '正在连接 {remote}',
         log: { on: '开始记录到文件：{file}', off: '已停止记录到文件', full: '记录文件已达大小上限，已停止', 'folder-full': '日志文件夹已达总量上限，已停止记录', failed: '记录到文件失败' },
         repeating: '定时发送到 {to}',
         repeatStopped: '定时发送已停止',

@@ -27,13 +27,21 @@ export const ConnectionOpenedEventSchema = Type.Object({
   connection: ConnectionInfoSchema,
 })
 
-/** Half-close (FIN either way), close, reset. */
+/** Open (a connection that dialed out), half-close (FIN either way), close, reset. */
 export const ConnectionStateEventSchema = Type.Object({
   ...Base,
   type: Type.Literal('connection-state'),
   connectionId: Type.String(),
   state: ConnectionStateSchema,
   reason: Type.Optional(ErrorInfoSchema),
+  /**
+   * On `open` of a connection that dialed out (TCP client, file client): its addresses, learned by
+   * connecting. Its `connection-opened` came while it was still connecting, with empty addresses (port 0).
+   */
+  local: Type.Optional(AddressSchema),
+  remote: Type.Optional(AddressSchema),
+  /** TCP relay, on `open`: the pair's target leg as connected (the target's address, ours toward it). */
+  target: Type.Optional(Type.Object({ remote: AddressSchema, local: AddressSchema })),
 })
 
 /** Bytes in or out. `data` is base64 of the raw bytes; `total` is the running byte count that way on that connection/socket. */
