@@ -46,6 +46,19 @@ describe('panel: TCP relay', () => {
     await pair.waitFor({ timeout: DEADLINE_MS })
     await pair.getByTestId('relay-pair-target').filter({ hasText: `127.0.0.1:${targetPort}` }).waitFor({ timeout: DEADLINE_MS })
 
+    // On a 1024×768 projector every action of the pair is in view: none hides behind a horizontal scroll.
+    await panel.setViewportSize({ width: 1024, height: 768 })
+    const outside = await panel.getByTestId('relay-pairs').evaluate((section) => {
+      const box = section.querySelector('table')!.parentElement!.getBoundingClientRect()
+      const row = section.querySelector('[data-testid=relay-pair][data-state=open]')!
+      return [...row.querySelectorAll('button')]
+        .filter((b) => { const r = b.getBoundingClientRect(); return r.left < box.left || r.right > box.right })
+        .map((b) => `${b.dataset.testid} ${b.getAttribute('aria-label') ?? b.textContent}`)
+    })
+    expect(outside).toEqual([])
+    expect(await pair.getByRole('button', { name: 'RST target' }).getAttribute('data-testid')).toBe('cut-target-rst')
+    await panel.setViewportSize({ width: 1440, height: 900 })
+
     // The newest pair is followed: its conversation shows both directions.
     const conversation = panel.getByTestId('relay-conversation')
     await conversation.locator('[data-testid=conversation-chunk][data-way=toTarget]').filter({ hasText: 'hello relay' }).waitFor({ timeout: DEADLINE_MS })
