@@ -36,6 +36,22 @@ export async function selectedEndpointId(page: Page): Promise<string> {
   return (await page.getByTestId('endpoint-panel').getAttribute('data-endpoint-id'))!
 }
 
+/**
+ * The buttons of `rows` (a selector inside `section`) that stick out of the section's table box, i.e. that
+ * hide behind its horizontal scroll, as "testid name"; [] when every action is in view.
+ */
+export function buttonsOutsideTable(section: Locator, rows: string): Promise<string[]> {
+  return section.evaluate((el, rowSelector) => {
+    const box = el.querySelector('table')!.parentElement!.getBoundingClientRect()
+    return [...el.querySelectorAll<HTMLElement>(`${rowSelector} button`)]
+      .filter((b) => {
+        const r = b.getBoundingClientRect()
+        return r.left < box.left || r.right > box.right
+      })
+      .map((b) => `${b.dataset.testid} ${b.getAttribute('aria-label') ?? b.textContent?.trim()}`)
+  }, rows)
+}
+
 /** Data rows of the log for one endpoint and direction, whose payload contains `text`. */
 export function dataRows(page: Page, opts: { endpointId?: string; direction?: 'in' | 'out'; text?: string } = {}): Locator {
   let sel = '[data-testid=log-row][data-type=data]'

@@ -2,7 +2,7 @@ import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { DEADLINE_MS, TcpPeer, buttonsOutsideTable, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
 
 /** The panel driving TCP servers and clients against real sockets, in a real Chromium. */
 describe('panel: TCP', () => {
@@ -155,6 +155,13 @@ describe('panel: TCP', () => {
     await rowOf(a).waitFor({ timeout: DEADLINE_MS })
     await rowOf(b).waitFor({ timeout: DEADLINE_MS })
 
+    // On a 1024×768 projector every action of every connection is in view: none hides behind a horizontal scroll.
+    await page.setViewportSize({ width: 1024, height: 768 })
+    expect(await rowOf(a).getByRole('button').count()).toBe(3)
+    expect(await buttonsOutsideTable(page.getByTestId('connections'), '[data-testid=connection-row]')).toEqual([])
+    expect(await rowOf(a).getByRole('button', { name: 'Send to' }).getAttribute('data-testid')).toBe('connection-send-to')
+    await page.setViewportSize({ width: 1440, height: 900 })
+
     // Auto-reply (upper-case echo).
     a.write('shout this')
     await a.waitForText('SHOUT THIS')
@@ -248,6 +255,16 @@ describe('panel: TCP', () => {
     const second = await nextPeer(2)
     await rowOf(second).getByTestId('connection-remote').filter({ hasText: `127.0.0.1:${port}` }).waitFor({ timeout: DEADLINE_MS })
     expect(await page.locator('[data-testid=connection-row]').count()).toBe(2)
+
+    // The server goes away: the next reconnect is refused. That row never had addresses: it shows "—", not ":0".
+    server.close()
+    second.destroy()
+    await page.locator('[data-testid=endpoint-state][data-state=closed]').waitFor({ timeout: DEADLINE_MS })
+    await page.getByTestId('action-reconnect').click()
+    await page.locator('[data-testid=endpoint-state][data-state=failed]').waitFor({ timeout: DEADLINE_MS })
+    const refused = page.locator('[data-testid=connection-row]').filter({ hasText: 'ECONNREFUSED' })
+    await refused.waitFor({ timeout: DEADLINE_MS })
+    expect((await refused.locator('code').allTextContents()).map((t) => t.trim())).toEqual(['—', '—'])
   })
 
   it('shows a refused connection next to the form', async () => {

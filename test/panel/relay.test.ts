@@ -2,7 +2,7 @@ import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { DEADLINE_MS, TcpPeer, buttonsOutsideTable, shownPort, startEndpoint, waitLive } from './panel-page.ts'
 
 /** The relay driven from the page: a real client, through socklab, to a real upper-casing server. */
 describe('panel: TCP relay', () => {
@@ -48,14 +48,7 @@ describe('panel: TCP relay', () => {
 
     // On a 1024×768 projector every action of the pair is in view: none hides behind a horizontal scroll.
     await panel.setViewportSize({ width: 1024, height: 768 })
-    const outside = await panel.getByTestId('relay-pairs').evaluate((section) => {
-      const box = section.querySelector('table')!.parentElement!.getBoundingClientRect()
-      const row = section.querySelector('[data-testid=relay-pair][data-state=open]')!
-      return [...row.querySelectorAll('button')]
-        .filter((b) => { const r = b.getBoundingClientRect(); return r.left < box.left || r.right > box.right })
-        .map((b) => `${b.dataset.testid} ${b.getAttribute('aria-label') ?? b.textContent}`)
-    })
-    expect(outside).toEqual([])
+    expect(await buttonsOutsideTable(panel.getByTestId('relay-pairs'), '[data-testid=relay-pair][data-state=open]')).toEqual([])
     expect(await pair.getByRole('button', { name: 'RST target' }).getAttribute('data-testid')).toBe('cut-target-rst')
     await panel.setViewportSize({ width: 1440, height: 900 })
 

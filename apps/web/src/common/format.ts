@@ -1,10 +1,24 @@
 import type { Address } from '@socklab/shared'
 
-/** `127.0.0.1:5000`, `[::1]:5000`. */
-export function formatAddress(a: Address | { host: string; port: number } | undefined | null): string {
-  if (!a) return ''
+type AnyAddress = Address | { host: string; port: number }
+
+/** Shown for an address that is not known (yet): a connection that never connected has host '' and port 0. */
+export const NO_ADDRESS = '—'
+
+/**
+ * An address as its host part and its `:port` part (where a line may break), e.g. `['[::1]', ':5000']`;
+ * `['—', '']` when it is not known (empty host or port 0), `['', '']` when there is none.
+ */
+export function addressParts(a: AnyAddress | undefined | null): [host: string, port: string] {
+  if (!a) return ['', '']
   const host = 'address' in a ? a.address : a.host
-  return `${host.includes(':') ? `[${host}]` : host}:${a.port}`
+  if (!host || !a.port) return [NO_ADDRESS, '']
+  return [host.includes(':') ? `[${host}]` : host, `:${a.port}`]
+}
+
+/** `127.0.0.1:5000`, `[::1]:5000`; `—` for an address not known (empty host or port 0). */
+export function formatAddress(a: AnyAddress | undefined | null): string {
+  return addressParts(a).join('')
 }
 
 /** Byte counts in B / KiB / MiB / GiB, exact below 10 KiB so small lessons show exact numbers. */
