@@ -1,7 +1,8 @@
+import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, UdpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { DEADLINE_MS, TcpPeer, UdpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
 
 describe('panel: UDP and languages', () => {
   let gw: GatewayProcess
@@ -97,6 +98,52 @@ describe('panel: UDP and languages', () => {
     await page.getByTestId('create-submit').filter({ hasText: '启动' }).waitFor({ timeout: DEADLINE_MS })
     await page.getByTestId('lang-switch').selectOption('en')
     await page.getByTestId('create-submit').filter({ hasText: 'Start' }).waitFor({ timeout: DEADLINE_MS })
+  })
+
+  it('shows the relay\'s notes and faults, written by the gateway, in Chinese (and in English again on switching)', async () => {
+    // A real upper-casing target, a real client through the relay.
+    const accepted: net.Socket[] = []
+    const target = net.createServer({ allowHalfOpen: true }, (s) => {
+      accepted.push(s)
+      s.on('data', (d) => s.writable && s.write(d.toString('utf8').toUpperCase()))
+    })
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()))
+    const targetPort = (target.address() as net.AddressInfo).port
+    const page = await browser.openPage(gw.url, { locale: 'zh-CN' })
+    await waitLive(page)
+    await startEndpoint(page, 'tcp-relay', { 'opt-target-port': String(targetPort) })
+    const client = await TcpPeer.connect(await shownPort(page))
+    try {
+      client.write('ni hao')
+      await client.waitForText('NI HAO')
+      const conversation = page.getByTestId('relay-conversation')
+      const line = (tone: string, text: string) => conversation.locator(`[data-testid=conversation-line][data-tone=${tone}]`).filter({ hasText: text })
+      const connected = line('note', `连接到目标 127.0.0.1:${targetPort}`)
+      await connected.waitFor({ timeout: DEADLINE_MS })
+      // The relay's own port toward the target, as the target saw it.
+      expect(await connected.textContent()).toContain(`已从本地端口 ${accepted[0]!.remotePort} 连接到目标`)
+
+      // A fault applied from the page is announced in Chinese, words (the way) included, in the conversation and the log.
+      await page.getByTestId('relay-faults-toggle').click()
+      await page.getByTestId('fault-toTarget-latencyMs').fill('300')
+      await page.getByTestId('faults-apply').click()
+      await line('fault', '客户端→目标：每块数据延迟 300 毫秒').waitFor({ timeout: DEADLINE_MS })
+      const faultRow = page.locator('[data-testid=log-row][data-type=fault]').filter({ hasText: '客户端→目标：每块数据延迟 300 毫秒' })
+      await faultRow.waitFor({ timeout: DEADLINE_MS })
+
+      // Half-close from the client: the note about passing the FIN on.
+      client.socket.end()
+      await line('note', '客户端发送了 FIN；已转给目标').waitFor({ timeout: DEADLINE_MS })
+
+      // The same rows follow the language switch: the gateway's English text again.
+      await page.getByTestId('lang-switch').selectOption('en')
+      await line('fault', 'client→target: every chunk held 300 ms').waitFor({ timeout: DEADLINE_MS })
+      await page.locator('[data-testid=log-row][data-type=fault]').filter({ hasText: '⚡ client→target: every chunk held 300 ms' }).waitFor({ timeout: DEADLINE_MS })
+    } finally {
+      client.destroy()
+      for (const s of accepted) s.destroy()
+      await new Promise((r) => target.close(r))
+    }
   })
 
   it('starts in Chinese for a browser that asks for it', async () => {

@@ -1,6 +1,7 @@
 export * from './encoding.ts'
 export * from './checksum.ts'
 export * from './validate.ts'
+export * from './notes.ts'
 export * from './schema/common.ts'
 export * from './schema/endpoints.ts'
 export * from './schema/events.ts'

@@ -10,6 +10,7 @@ import type {
   EventInput,
   SendBody,
   SendResult,
+  Saying,
 } from '@socklab/shared'
 import type { EventHub } from '../events/event-hub.ts'
 import { TrafficLogger, type TrafficLogSettings } from '../events/traffic-log.ts'
@@ -207,8 +208,10 @@ export abstract class Endpoint<O extends { kind: string; name?: string } = { kin
     this.emit({ type: 'endpoint', endpoint: this.info() })
   }
 
-  note(text: string, connectionId?: string) {
-    this.emit({ type: 'note', text, ...(connectionId ? { connectionId } : {}) })
+  /** A line in the log: `say('server.stopped')` from the shared notes table (shown translated), or plain English text. */
+  note(what: Saying | string, connectionId?: string) {
+    const said = typeof what === 'string' ? { text: what } : { text: what.text, say: what.say }
+    this.emit({ type: 'note', ...said, ...(connectionId ? { connectionId } : {}) })
   }
 
   /** Remember a connection; called by ConnectionRecord. */

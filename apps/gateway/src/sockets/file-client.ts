@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { DEFAULT_RECEIVE_FOLDER, FILE_SEPARATOR, type ErrorInfo, type FileClientOptions, type TransferInfo } from '@socklab/shared'
+import { DEFAULT_RECEIVE_FOLDER, FILE_SEPARATOR, say, type ErrorInfo, type FileClientOptions, type TransferInfo } from '@socklab/shared'
 import { FilesArea, tooLarge, type OpenedFile } from '../files/files-area.ts'
 import { describeFsError } from '../files/fs-errors.ts'
 import type { IncomingFile } from '../files/incoming-file.ts'
@@ -247,7 +247,7 @@ export class FileClientEndpoint extends Endpoint<FileClientOptions> implements T
         expected = Number(digits.slice(0, k))
         t.set({ bytesTotal: expected })
         t.progress(lead.length)
-        this.note(`the header and the file's first bytes arrived in one piece ("0${FILE_SEPARATOR}${digits}…"): the size was ${expected}, not ${digits}`, conn.id)
+        this.note(say('transfer.sizeDigitsWereData', { separator: FILE_SEPARATOR, digits, size: expected }), conn.id)
       }
       await saveReceived(file, t, saveAs, expected)
       phase = 'over'

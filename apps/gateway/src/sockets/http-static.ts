@@ -2,7 +2,7 @@ import http from 'node:http'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { Socket } from 'node:net'
-import type { EndpointActionBody, HttpStaticOptions } from '@socklab/shared'
+import { fillTemplate, HTTP_REJECT_REASONS, say, type EndpointActionBody, type HttpStaticOptions } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { addressOf } from './tcp-connection.ts'
 import { describeError, SocketError } from './socket-error.ts'
@@ -51,7 +51,7 @@ export class HttpStaticEndpoint extends Endpoint<HttpStaticOptions> {
       const limit = this.options.maxConnections
       if (limit && this.stats.connections >= limit) {
         this.stats.refused++
-        this.note(`refused ${socket.remoteAddress}:${socket.remotePort}: already ${this.stats.connections} connections (limit ${limit})`)
+        this.note(say('http.refused', { peer: `${socket.remoteAddress}:${socket.remotePort}`, open: this.stats.connections, limit }))
         socket.on('error', () => {})
         socket.resetAndDestroy()
         return
@@ -59,7 +59,7 @@ export class HttpStaticEndpoint extends Endpoint<HttpStaticOptions> {
       const conn = new HttpConnection(this, socket)
       this.bySocket.set(socket, conn)
       socket.setTimeout(idle, () => {
-        this.note(`closed ${conn.id}: nothing moved for ${idle} ms`, conn.id)
+        this.note(say('http.idleClosed', { conn: conn.id, ms: idle }), conn.id)
         socket.destroy()
       })
     })
@@ -74,7 +74,7 @@ export class HttpStaticEndpoint extends Endpoint<HttpStaticOptions> {
     const a = server.address() as { address: string; port: number; family: string }
     this.local = addressOf(a.address, a.port, a.family)
     this.setState('listening')
-    this.note(this.options.fixed ? `answering every request with a fixed ${this.options.fixed.status ?? 200} response` : `serving files from ${this.folderLabel()}`)
+    this.note(this.options.fixed ? say('http.fixed', { status: this.options.fixed.status ?? 200 }) : say('http.serving', { folder: this.folderLabel() }))
   }
 
   private folderLabel(): string {
@@ -158,14 +158,19 @@ export class HttpStaticEndpoint extends Endpoint<HttpStaticOptions> {
       socket.destroy()
       return
     }
-    const [status, text, reason] =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', `the request did not arrive in time (headers within ${headersTimeout} ms, whole request within ${this.options.requestTimeoutMs ?? HTTP_DEFAULTS.requestTimeoutMs} ms)`]
-        : err.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'Request Header Fields Too Large', 'request headers are too large']
-          : [400, 'Bad Request', `not valid HTTP: ${err.message}`]
+    // The reason and the note come from the shared notes table (the note shows translated in the panel).
+    const requestMs = this.options.requestTimeoutMs ?? HTTP_DEFAULTS.requestTimeoutMs
+    const [status, text] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request']
+    const why = { status, statusText: text, conn: conn?.id ?? '' }
+    const [reason, note] =
+      status === 408
+        ? [fillTemplate(HTTP_REJECT_REASONS.requestTimeout, { headersMs: headersTimeout, requestMs }), say('http.requestTimeout', { ...why, headersMs: headersTimeout, requestMs })]
+        : status === 431
+          ? [HTTP_REJECT_REASONS.headersTooLarge, say('http.headersTooLarge', why)]
+          : [fillTemplate(HTTP_REJECT_REASONS.badRequest, { error: err.message }), say('http.badRequest', { ...why, error: err.message })]
     logRejected(this, conn, status, text, reason)
-    if (conn) this.note(`${status} ${text}: ${reason}; closing ${conn.id}`, conn.id)
+    if (conn) this.note(note, conn.id)
     const body = `${status} ${text}\n`
     socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
     socket.end()

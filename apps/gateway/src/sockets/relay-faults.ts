@@ -1,4 +1,4 @@
-import type { RelayFaultKind, RelayFaults, RelayWay, RelayWayFaults } from '@socklab/shared'
+import { say, type RelayFaultKind, type RelayFaults, type RelayWay, type RelayWayFaults, type Saying } from '@socklab/shared'
 
 /** One way's faults with every value filled in (0 = off). */
 export interface WayFaults {
@@ -11,8 +11,6 @@ export interface WayFaults {
 
 /** Pause between split pieces when none is given: long enough that a reader's recv() sees them apart on loopback. */
 export const DEFAULT_SPLIT_GAP_MS = 5
-
-export const WAY_LABEL: Record<RelayWay, string> = { toTarget: 'client→target', toClient: 'target→client' }
 
 export function normalizeWay(f: RelayWayFaults | undefined): WayFaults {
   return {
@@ -44,15 +42,12 @@ function rate(bytesPerSecond: number): string {
   return `${bytesPerSecond} B/s`
 }
 
-/** The active faults of one way, in words, one entry per fault (for fault events and notes). */
-export function describeWay(way: RelayWay, f: WayFaults): { fault: RelayFaultKind; text: string }[] {
-  const label = WAY_LABEL[way]
-  const out: { fault: RelayFaultKind; text: string }[] = []
-  if (f.latencyMs) out.push({ fault: 'latency', text: `${label}: every chunk held ${f.latencyMs} ms` })
-  if (f.bytesPerSecond) out.push({ fault: 'bandwidth', text: `${label}: limited to ${rate(f.bytesPerSecond)}` })
-  if (f.coalesceMs) out.push({ fault: 'coalesce', text: `${label}: chunks arriving within ${f.coalesceMs} ms are glued into one write (粘包)` })
-  if (f.splitBytes) {
-    out.push({ fault: 'split', text: `${label}: writes split into ${f.splitBytes}-byte pieces, ${f.splitGapMs} ms apart (拆包)` })
-  }
+/** The active faults of one way, in words (shared notes table), one entry per fault (for fault events). */
+export function describeWay(way: RelayWay, f: WayFaults): ({ fault: RelayFaultKind } & Saying)[] {
+  const out: ({ fault: RelayFaultKind } & Saying)[] = []
+  if (f.latencyMs) out.push({ fault: 'latency', ...say('relay.latency', { way, ms: f.latencyMs }) })
+  if (f.bytesPerSecond) out.push({ fault: 'bandwidth', ...say('relay.bandwidth', { way, rate: rate(f.bytesPerSecond) }) })
+  if (f.coalesceMs) out.push({ fault: 'coalesce', ...say('relay.coalesce', { way, ms: f.coalesceMs }) })
+  if (f.splitBytes) out.push({ fault: 'split', ...say('relay.split', { way, bytes: f.splitBytes, gapMs: f.splitGapMs }) })
   return out
 }

@@ -1,16 +1,18 @@
 import net from 'node:net'
-import type {
-  Address,
-  ConnectionInfo,
-  EndpointActionBody,
-  RelayCutBody,
-  RelayFaultKind,
-  RelayFaults,
-  RelaySide,
-  RelayWay,
-  SendBody,
-  SendResult,
-  TcpRelayOptions,
+import {
+  say,
+  type Address,
+  type ConnectionInfo,
+  type EndpointActionBody,
+  type RelayCutBody,
+  type RelayFaultKind,
+  type RelayFaults,
+  type RelaySide,
+  type RelayWay,
+  type Saying,
+  type SendBody,
+  type SendResult,
+  type TcpRelayOptions,
 } from '@socklab/shared'
 import { ConnectionRecord, Endpoint, nextConnectionId, type EndpointContext } from './endpoint.ts'
 import { addressOf } from './tcp-connection.ts'
@@ -18,7 +20,7 @@ import { startConnect } from './connect.ts'
 import { encodePayload } from './payload.ts'
 import { describeError, SocketError } from './socket-error.ts'
 import { closeListener } from './listener.ts'
-import { describeWay, mergeFaults, normalizeWay, WAY_LABEL } from './relay-faults.ts'
+import { describeWay, mergeFaults, normalizeWay } from './relay-faults.ts'
 import { FaultPipe, type WriteOrigin } from './relay/fault-pipe.ts'
 
 /**
@@ -58,9 +60,9 @@ export class TcpRelayEndpoint extends Endpoint<TcpRelayOptions> {
     const who = `${socket.remoteAddress}:${socket.remotePort}`
     const limit = this.options.maxConnections
     const refusal = this.faults.refuse
-      ? `RST sent to ${who}: the relay refuses new connections (fault)`
+      ? say('relay.refusedByFault', { peer: who })
       : limit && this.stats.connections >= limit
-        ? `RST sent to ${who}: already ${this.stats.connections} pairs open (limit ${limit})`
+        ? say('relay.refusedAtLimit', { peer: who, open: this.stats.connections, limit })
         : undefined
     if (refusal) {
       this.stats.refused++
@@ -83,16 +85,17 @@ export class TcpRelayEndpoint extends Endpoint<TcpRelayOptions> {
     this.ctx.hub.append(event as never)
   }
 
-  fault(fault: RelayFaultKind, text: string, extra: { connectionId?: string; way?: RelayWay; side?: RelaySide } = {}) {
-    this.emit({ type: 'fault', fault, text, ...extra })
+  /** `said`: from the shared notes table (`say('relay.cutFin', …)`), so it shows translated. */
+  fault(fault: RelayFaultKind, said: Saying, extra: { connectionId?: string; way?: RelayWay; side?: RelaySide } = {}) {
+    this.emit({ type: 'fault', fault, text: said.text, say: said.say, ...extra })
   }
 
   /** Announce the active faults of the given ways on one pair. */
   announceFaults(pair: RelayPair, ways: RelayWay[], changed: boolean) {
     for (const way of ways) {
       const active = describeWay(way, normalizeWay(this.faults[way]))
-      for (const a of active) this.fault(a.fault, a.text, { connectionId: pair.id, way })
-      if (changed && active.length === 0) this.note(`${WAY_LABEL[way]}: faults off, bytes pass straight through`, pair.id)
+      for (const { fault, ...said } of active) this.fault(fault, said, { connectionId: pair.id, way })
+      if (changed && active.length === 0) this.note(say('relay.faultsOff', { way }), pair.id)
     }
   }
 
@@ -106,7 +109,7 @@ export class TcpRelayEndpoint extends Endpoint<TcpRelayOptions> {
       pair.applyFaults()
       this.announceFaults(pair, ways, true)
     }
-    if (patch.refuse !== undefined) this.note(patch.refuse ? 'refusing new connections (each gets RST)' : 'accepting new connections again')
+    if (patch.refuse !== undefined) this.note(say(patch.refuse ? 'relay.refusing' : 'relay.accepting'))
     this.setState(this.state)
     return this.faults
   }
@@ -146,7 +149,7 @@ export class TcpRelayEndpoint extends Endpoint<TcpRelayOptions> {
   async stopListening() {
     if (!(await closeListener(this.server))) return
     this.setState('not-listening')
-    this.note('stopped listening; live pairs keep relaying')
+    this.note(say('relay.stopped'))
   }
 
   async stop() {
@@ -210,7 +213,7 @@ export class RelayPair extends ConnectionRecord {
         relay.stats.bytesOut += b.length
       },
       wrote: (b, origin) => relay.record(this, 'target', 'out', b, (this.targetOut += b.length), origin),
-      finPassed: () => relay.note('client sent FIN; passed to the target (target→client keeps flowing)', this.id),
+      finPassed: () => relay.note(say('relay.clientFin'), this.id),
       dropped: (n) => this.drop('toTarget', n),
     })
     this.down = new FaultPipe(target, client, normalizeWay(relay.faults.toClient), {
@@ -221,7 +224,7 @@ export class RelayPair extends ConnectionRecord {
       },
       wrote: (b, origin) => relay.record(this, 'client', 'out', b, (this.bytesOut += b.length), origin),
       finPassed: () => {
-        relay.note('target sent FIN; passed to the client (client→target keeps flowing)', this.id)
+        relay.note(say('relay.targetFin'), this.id)
         if (this.state === 'open') this.setState('fin-sent')
       },
       dropped: (n) => this.drop('toClient', n),
@@ -237,7 +240,7 @@ export class RelayPair extends ConnectionRecord {
       this.down.destinationGone()
       if (!this.connected) target.destroy()
       else if (this.peerReset === 'client' && !target.destroyed) {
-        relay.note('client reset the connection; RST passed to the target', this.id)
+        relay.note(say('relay.clientReset'), this.id)
         this.up.destinationGone()
         target.resetAndDestroy()
       } else this.up.endSource()
@@ -251,7 +254,7 @@ export class RelayPair extends ConnectionRecord {
       this.targetRemote = addressOf(target.remoteAddress, target.remotePort, target.remoteFamily)
       this.targetLocal = addressOf(target.localAddress, target.localPort, target.localFamily)
       this.setState('open', undefined, { target: { remote: this.targetRemote, local: this.targetLocal } })
-      relay.note(`connected to the target ${host}:${port} from local port ${target.localPort}`, this.id)
+      relay.note(say('relay.connected', { target: `${host}:${port}`, localPort: target.localPort! }), this.id)
       relay.announceFaults(this, ['toTarget', 'toClient'], false)
     })
     target.on('end', () => this.down.endSource())
@@ -264,7 +267,7 @@ export class RelayPair extends ConnectionRecord {
         this.down.destinationGone()
         if (!client.destroyed) client.end(() => client.destroy())
       } else if (this.peerReset === 'target' && !client.destroyed) {
-        relay.note('target reset the connection; RST passed to the client', this.id)
+        relay.note(say('relay.targetReset'), this.id)
         this.down.destinationGone()
         client.resetAndDestroy()
       } else this.down.endSource()
@@ -289,8 +292,8 @@ export class RelayPair extends ConnectionRecord {
 
   private drop(way: RelayWay, n: number) {
     if (this.dropped[way] === 0) {
-      const to = way === 'toTarget' ? 'target' : 'client'
-      this.relay.fault('dropped', `${WAY_LABEL[way]}: ${n} bytes dropped, the ${to} side is closed`, { connectionId: this.id, way })
+      const side = way === 'toTarget' ? 'target' : 'client'
+      this.relay.fault('dropped', say('relay.dropped', { way, bytes: n, side }), { connectionId: this.id, way })
     }
     this.dropped[way] += n
   }
@@ -300,7 +303,7 @@ export class RelayPair extends ConnectionRecord {
     this.up.close()
     this.down.close()
     for (const way of ['toTarget', 'toClient'] as const) {
-      if (this.dropped[way] > 0) this.relay.note(`${WAY_LABEL[way]}: ${this.dropped[way]} bytes dropped in all`, this.id)
+      if (this.dropped[way] > 0) this.relay.note(say('relay.droppedInAll', { way, bytes: this.dropped[way] }), this.id)
     }
     this.closedAt = Date.now()
     this.setState(this.peerReset || this.cutReset ? 'reset' : 'closed', this.reason)
@@ -343,7 +346,7 @@ export class RelayPair extends ConnectionRecord {
       if (socket.writableEnded || socket.destroyed) throw new SocketError('EPIPE', `the ${side} side was already closed`, 'side')
       this.pipeToward(side).destinationGone()
       socket.end()
-      this.relay.fault('fin', `FIN sent to the ${side}; ${WAY_LABEL[way]} bytes are dropped from now on`, { connectionId: this.id, side, way })
+      this.relay.fault('fin', say('relay.cutFin', { side, way }), { connectionId: this.id, side, way })
       if (side === 'client' && this.state === 'open') this.setState('fin-sent')
     } else {
       if (socket.destroyed) throw new SocketError('EPIPE', `the ${side} side was already closed`, 'side')
@@ -351,7 +354,7 @@ export class RelayPair extends ConnectionRecord {
       this.cutReset = side
       this.reason = { code: 'ECONNRESET', message: `RST sent to the ${side} by a fault` }
       this.pipeToward(side).destinationGone()
-      this.relay.fault('rst', `RST sent to the ${side}; the other side gets FIN`, { connectionId: this.id, side, way })
+      this.relay.fault('rst', say('relay.cutRst', { side }), { connectionId: this.id, side, way })
       socket.resetAndDestroy()
     }
   }

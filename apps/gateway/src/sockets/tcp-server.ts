@@ -1,5 +1,5 @@
 import net from 'node:net'
-import type { SendBody, SendResult, TcpServerOptions, EndpointActionBody } from '@socklab/shared'
+import { say, type SendBody, type SendResult, type TcpServerOptions, type EndpointActionBody } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { replyHooks, replyPlan } from './auto-reply.ts'
@@ -22,7 +22,14 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
     server.on('connection', (socket) => {
       if (this.options.maxConnections && this.stats.connections >= this.options.maxConnections) {
         this.stats.refused++
-        this.note(`refused ${socket.remoteAddress}:${socket.remotePort}: already ${this.stats.connections} connections (limit ${this.options.maxConnections}); ${this.stats.refused} refused so far`)
+        this.note(
+          say('server.refused', {
+            peer: `${socket.remoteAddress}:${socket.remotePort}`,
+            open: this.stats.connections,
+            limit: this.options.maxConnections,
+            refused: this.stats.refused,
+          }),
+        )
         socket.on('error', () => {})
         socket.destroy()
         return
@@ -31,7 +38,7 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
       if (greeting && conn.writable) conn.write(greeting, 'greeting')
       if (this.options.idleTimeoutMs) {
         socket.setTimeout(this.options.idleTimeoutMs, () => {
-          this.note(`closed ${conn.id}: idle for ${this.options.idleTimeoutMs} ms`, conn.id)
+          this.note(say('server.idleClosed', { conn: conn.id, ms: this.options.idleTimeoutMs! }), conn.id)
           conn.destroy()
         })
       }
@@ -89,7 +96,7 @@ export class TcpServerEndpoint extends Endpoint<TcpServerOptions> {
   async stopListening() {
     if (!(await closeListener(this.server))) return
     this.setState('not-listening')
-    this.note('stopped listening; connected clients keep talking')
+    this.note(say('server.stopped'))
   }
 
   async stop() {

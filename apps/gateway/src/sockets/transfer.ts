@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { createHash } from 'node:crypto'
-import type { Address, EndpointActionBody, ErrorInfo, TransferDirection, TransferInfo, TransferState } from '@socklab/shared'
+import { say, type Address, type EndpointActionBody, type ErrorInfo, type TransferDirection, type TransferInfo, type TransferState } from '@socklab/shared'
 import { Endpoint } from './endpoint.ts'
 import { TcpConnection, addressOf } from './tcp-connection.ts'
 import { describeError } from './socket-error.ts'
@@ -334,7 +334,7 @@ export abstract class FileServerEndpoint<O extends ListenOptions> extends Endpoi
     // Only the listener goes; transfers in progress finish (server.close would wait for them).
     server.close()
     this.setState('not-listening')
-    this.note('stopped listening; transfers in progress go on')
+    this.note(say('transfer.stopped'))
   }
 
   async stop() {

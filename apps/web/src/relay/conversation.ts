@@ -1,9 +1,19 @@
-import type { ConnectionState, RelayWay, SocklabEvent } from '@socklab/shared'
+import type { ConnectionState, RelayWay, Say, SocklabEvent } from '@socklab/shared'
 
 /** One entry of a relay conversation: a chunk one way, or a line about the pair (fault, FIN, note). */
 export type ConversationItem =
   | { kind: 'chunk'; seq: number; ts: number; way: RelayWay; size: number; data: string; injected: boolean }
-  | { kind: 'line'; seq: number; ts: number; text: string; tone: 'fault' | 'state' | 'note' | 'error'; state?: ConnectionState; reason?: string }
+  | {
+      kind: 'line'
+      seq: number
+      ts: number
+      text: string
+      tone: 'fault' | 'state' | 'note' | 'error'
+      state?: ConnectionState
+      reason?: string
+      /** A note's or fault's text as a key of the shared notes table, for the view to translate. */
+      say?: Say
+    }
 
 /**
  * What a conversation shows: `sent` = what each side sent (read by the relay; injected bytes added),
@@ -30,10 +40,8 @@ export function conversationOf(events: Iterable<SocklabEvent>, endpointId: strin
         break
       }
       case 'fault':
-        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.text, tone: 'fault' })
-        break
       case 'note':
-        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.text, tone: 'note' })
+        out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: e.text, tone: e.type, ...(e.say ? { say: e.say } : {}) })
         break
       case 'error':
         out.push({ kind: 'line', seq: e.seq, ts: e.ts, text: `${e.error.code}: ${e.error.message}`, tone: 'error' })

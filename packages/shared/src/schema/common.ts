@@ -24,6 +24,17 @@ export const ErrorInfoSchema = Type.Object({
 })
 export type ErrorInfo = Static<typeof ErrorInfoSchema>
 
+/**
+ * A gateway-written text in machine-readable form (`note` and `fault` events): a key of the shared
+ * table (packages/shared/src/notes.ts) and its params, so the panel can show it in the viewer's language.
+ * The event's `text` stays the English of the same template.
+ */
+export const SaySchema = Type.Object({
+  key: Type.String(),
+  params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
+})
+export type Say = Static<typeof SaySchema>
+
 export const ErrorBodySchema = Type.Object({ error: ErrorInfoSchema })
 export type ErrorBody = Static<typeof ErrorBodySchema>
 

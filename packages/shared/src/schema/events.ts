@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { AddressSchema, ErrorInfoSchema } from './common.ts'
+import { AddressSchema, ErrorInfoSchema, SaySchema } from './common.ts'
 import { ConnectionInfoSchema, ConnectionStateSchema, EndpointInfoSchema } from './endpoints.ts'
 import { RelayFaultEventSchema, RelaySideSchema } from './relay.ts'
 import { HttpRequestEventSchema } from './http.ts'
@@ -83,7 +83,10 @@ export const NoteEventSchema = Type.Object({
   ...Base,
   type: Type.Literal('note'),
   connectionId: Type.Optional(Type.String()),
+  /** In English, for scripts and the disk log. */
   text: Type.String(),
+  /** The same text as a key + params of the shared notes table (packages/shared/src/notes.ts), to show translated. */
+  say: Type.Optional(SaySchema),
 })
 
 export const SocklabEventSchema = Type.Union([

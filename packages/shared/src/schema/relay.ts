@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { HostSchema, LogOptionSchema, PortSchema } from './common.ts'
+import { HostSchema, LogOptionSchema, PortSchema, SaySchema } from './common.ts'
 
 /**
  * TCP relay ("man in the middle you can see"): listens on host:port and forwards each accepted
@@ -106,7 +106,9 @@ export const RelayFaultEventSchema = Type.Object({
   fault: RelayFaultKindSchema,
   way: Type.Optional(RelayWaySchema),
   side: Type.Optional(RelaySideSchema),
-  /** What was applied, in words: "+200 ms client→target", "RST sent to the target"… */
+  /** What was applied, in English words: "client→target: every chunk held 200 ms", "RST sent to the target…"… */
   text: Type.String(),
+  /** The same text as a key + params of the shared notes table (packages/shared/src/notes.ts), to show translated. */
+  say: Type.Optional(SaySchema),
 })
 export type RelayFaultEvent = Static<typeof RelayFaultEventSchema>
