@@ -116,6 +116,10 @@ describe('panel: UDP and languages', () => {
     try {
       client.write('ni hao')
       await client.waitForText('NI HAO')
+      // Relayed chunks in the traffic log name their way in Chinese too.
+      const dataRow = (way: string) => page.locator('[data-testid=log-row][data-type=data]').filter({ hasText: way }).first()
+      await dataRow('客户端→目标').waitFor({ timeout: DEADLINE_MS })
+      await dataRow('目标→客户端').waitFor({ timeout: DEADLINE_MS })
       const conversation = page.getByTestId('relay-conversation')
       const line = (tone: string, text: string) => conversation.locator(`[data-testid=conversation-line][data-tone=${tone}]`).filter({ hasText: text })
       const connected = line('note', `连接到目标 127.0.0.1:${targetPort}`)
