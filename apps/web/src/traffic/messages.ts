@@ -24,6 +24,21 @@ export default {
       gap: '{n} events missed',
       gapHistory: '{n} older events not loaded',
       restart: 'Gateway restarted: earlier rows were cleared',
+      search: {
+        label: 'Find bytes',
+        placeholder: 'Find text, or {prefix} 0d 0a',
+        tooltip:
+          'Finds bytes inside each row. Text is searched as {encoding} bytes (as the view shows them; utf-8 in the hex and base64 views), ASCII letters in either case. Start with "{prefix}" for exact bytes, e.g. {prefix} 0d 0a. One row is one chunk as it arrived: bytes split across two chunks are not found.',
+        events: 'events too',
+        eventsTitle: 'While searching, also list connection and endpoint events (opened, FIN, closed, errors)',
+        showEventsOff: 'While searching, the "events too" next to the search box decides',
+        matches: '{n} match | {n} matches',
+        partial: 'partial',
+        partialRows: '{n} row searched in part | {n} rows searched in part',
+        partialTitle: 'Arrived cut short (live payload budget): only the first bytes the page has were searched. The full bytes are in the endpoint\'s history.',
+        badHex: 'Not valid hex: {detail}',
+        unencodable: '"{char}" cannot be written in {encoding}',
+      },
       origin: { greeting: 'greeting', reply: 'auto-reply', broadcast: 'to all', send: 'send', repeat: 'timed' },
       ev: {
         removed: 'stopped and removed',
@@ -62,6 +77,21 @@ export default {
       gap: '漏掉了 {n} 个事件',
       gapHistory: '{n} 个更早的事件未加载',
       restart: '网关已重启：之前的记录已清空',
+      search: {
+        label: '查找字节',
+        placeholder: '查找文本，或 {prefix} 0d 0a',
+        tooltip:
+          '在每一行中查找字节。文本按 {encoding} 编码后查找（即当前显示方式；十六进制和 base64 显示时用 utf-8），ASCII 字母不区分大小写。以“{prefix}”开头表示精确字节，例如 {prefix} 0d 0a。一行就是收到的一个数据块：跨两个数据块的字节查找不到。',
+        events: '显示事件',
+        eventsTitle: '查找时也列出连接和端点事件（已连接、FIN、关闭、错误）',
+        showEventsOff: '查找时由搜索框旁的“显示事件”决定',
+        matches: '{n} 行匹配',
+        partial: '部分',
+        partialRows: '{n} 行只查找了部分字节',
+        partialTitle: '收到时已被截断（实时负载预算）：只查找了页面拿到的前面一部分字节。完整字节在端点的历史记录中。',
+        badHex: '十六进制无效：{detail}',
+        unencodable: '“{char}”无法用 {encoding} 表示',
+      },
       origin: { greeting: '欢迎语', reply: '自动回复', broadcast: '群发', send: '发送', repeat: '定时' },
       ev: {
         removed: '已停止并移除',

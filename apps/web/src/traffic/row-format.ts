@@ -28,6 +28,12 @@ export interface Rendered {
   hidden: number
 }
 
+/** Bytes as a row shows them: decoded in the view, then on one line (collapsed) or several (expanded). */
+function showBytes(bytes: Uint8Array, view: ViewEncoding, expanded: boolean): string {
+  const text = decodeBytes(bytes, view)
+  return expanded && view !== 'hex' && view !== 'base64' ? multiLine(text) : oneLine(text)
+}
+
 /** A data event's payload in the chosen view: one line (collapsed) or several (expanded). */
 export function renderPayload(base64: string, size: number, view: ViewEncoding, expanded: boolean): Rendered {
   const limit = expanded ? EXPANDED_BYTES : PREVIEW_BYTES
@@ -37,6 +43,41 @@ export function renderPayload(base64: string, size: number, view: ViewEncoding, 
   } catch {
     return { text: '(undecodable payload)', hidden: 0 }
   }
-  const text = decodeBytes(bytes, view)
-  return { text: expanded && view !== 'hex' && view !== 'base64' ? multiLine(text) : oneLine(text), hidden: Math.max(0, size - bytes.length) }
+  return { text: showBytes(bytes, view, expanded), hidden: Math.max(0, size - bytes.length) }
+}
+
+/** A piece of a shown payload; `hit` pieces are the bytes a search found. */
+export interface Piece {
+  text: string
+  hit: boolean
+}
+
+/**
+ * The shown part of `bytes` (already decoded) with the byte ranges `hits` marked. Each piece is shown on
+ * its own, so when that would read differently from the whole (a hit starting inside a multi-byte
+ * character, or between \r and \n of an expanded row) and in the base64 view, the row is shown unmarked.
+ */
+export function renderMarked(bytes: Uint8Array, size: number, view: ViewEncoding, expanded: boolean, hits: readonly (readonly [number, number])[]): { pieces: Piece[]; hidden: number } {
+  const shown = bytes.subarray(0, expanded ? EXPANDED_BYTES : PREVIEW_BYTES)
+  const whole = showBytes(shown, view, expanded)
+  const hidden = Math.max(0, size - shown.length)
+  const plain = { pieces: [{ text: whole, hit: false }], hidden }
+  if (view === 'base64' || hits.length === 0) return plain
+  // Hex bytes are separated by a space; the space between two pieces stays outside the marks.
+  const gap = view === 'hex' ? ' ' : ''
+  const pieces: Piece[] = []
+  const add = (start: number, end: number, hit: boolean) => {
+    if (end <= start) return
+    if (gap && pieces.length > 0) pieces.push({ text: gap, hit: false })
+    pieces.push({ text: showBytes(shown.subarray(start, end), view, expanded), hit })
+  }
+  let at = 0
+  for (const [start, end] of hits) {
+    if (start >= shown.length) break
+    add(at, start, false)
+    add(start, Math.min(end, shown.length), true)
+    at = Math.min(end, shown.length)
+  }
+  add(at, shown.length, false)
+  return pieces.map((p) => p.text).join('') === whole ? { pieces, hidden } : plain
 }

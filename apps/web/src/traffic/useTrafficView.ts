@@ -18,7 +18,11 @@ export const useTrafficView = defineStore('traffic-view', () => {
   const connectionId = shallowRef('')
   /** Also list connection and endpoint events (opened, FIN, closed, errors), not only bytes. */
   const showEvents = shallowRef(true)
+  /** Bytes to find (what was typed in the search box, applied after a pause); '' = no search. */
+  const search = shallowRef('')
+  /** While searching, also list the non-data rows (`showEvents` is for the log unsearched). */
+  const searchEvents = shallowRef(false)
   watch(view, (v) => localStorage.setItem(VIEW_KEY, v))
   watch(endpointId, () => (connectionId.value = ''))
-  return { view, endpointId, connectionId, showEvents }
+  return { view, endpointId, connectionId, showEvents, search, searchEvents }
 })
