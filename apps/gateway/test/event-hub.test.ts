@@ -77,6 +77,18 @@ describe('EventHub', () => {
     expect(hub.after(2.5).map((e) => e.seq)[0]).toBe(3)
   })
 
+  it('after() narrowed to one endpoint and up to a seq, for data (compact) and other events alike', () => {
+    const hub = new EventHub({ maxEvents: 100, maxBytes: 1e6 })
+    for (let i = 1; i <= 30; i++) hub.append(i % 3 ? data(i % 2 ? 'a' : 'b', Buffer.from(`d${i}`)) : note(i % 2 ? 'a' : 'b', `n${i}`))
+    const mine = hub.after(0, Infinity, { endpointId: 'a' })
+    expect(mine.map((e) => e.seq)).toEqual([1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29])
+    expect(mine.every((e) => e.endpointId === 'a')).toBe(true)
+    expect(hub.after(4, 3, { endpointId: 'b', until: 10 }).map((e) => e.seq)).toEqual([6, 8, 10])
+    expect(hub.after(4, Infinity, { endpointId: 'b', until: 9 }).map((e) => e.seq)).toEqual([6, 8])
+    expect(hub.after(0, Infinity, { endpointId: 'b', filter: (e) => e.type === 'note' }).map((e) => e.seq)).toEqual([6, 12, 18, 24, 30])
+    expect(hub.after(0, Infinity, { endpointId: 'nobody' })).toEqual([])
+  })
+
   it('after() below the oldest held starts at the oldest', () => {
     const hub = new EventHub({ maxEvents: 3, maxBytes: 1e6 })
     for (let i = 1; i <= 6; i++) hub.append(note('e1', `n${i}`))

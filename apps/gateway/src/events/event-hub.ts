@@ -44,6 +44,15 @@ type DataInput = {
 
 export type HubListener = () => void
 
+/** What `EventHub.after` returns beyond a seq. */
+export interface HistoryQuery {
+  /** Only this endpoint's events. */
+  endpointId?: string
+  /** Nothing after this seq. */
+  until?: number
+  filter?: (e: StoredEvent) => boolean
+}
+
 /**
  * The gateway's history: a ring of recent events with a global sequence number, bounded by count and
  * by bytes. Whatever it evicts is counted (`evicted`). Readers pull by seq; nothing is pushed into
@@ -257,13 +266,21 @@ export class EventHub {
     this.capacity = capacity
   }
 
-  /** Events with seq > after, oldest first, at most `limit`. */
-  after(after: number, limit = Infinity, filter?: (e: StoredEvent) => boolean): StoredEvent[] {
+  /**
+   * Events with seq > after, oldest first, at most `limit` (counting matches only). `query` narrows them:
+   * `endpointId` and `until` (the last seq to consider) are checked before an event object is built, so a
+   * reader of one endpoint does not pay for every other endpoint's traffic; `filter` sees the built event.
+   */
+  after(after: number, limit = Infinity, query?: HistoryQuery | ((e: StoredEvent) => boolean)): StoredEvent[] {
+    const { endpointId, until = Infinity, filter } = typeof query === 'function' ? { filter: query } : (query ?? {})
     const out: StoredEvent[] = []
     // seq are integers; a fractional `after` must not index between ring slots.
     const first = Math.max(Math.floor(after) + 1, this.oldestSeq)
-    for (let seq = first; seq <= this.headSeq && out.length < limit; seq++) {
-      const e = this.eventAt((this.start + (seq - this.oldestSeq)) % this.capacity, seq)
+    const last = Math.min(this.headSeq, until)
+    for (let seq = first; seq <= last && out.length < limit; seq++) {
+      const slot = (this.start + (seq - this.oldestSeq)) % this.capacity
+      if (endpointId !== undefined && (this.objects[slot]?.endpointId ?? this.endpointIds[slot]) !== endpointId) continue
+      const e = this.eventAt(slot, seq)
       if (!filter || filter(e)) out.push(e)
     }
     return out

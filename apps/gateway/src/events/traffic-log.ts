@@ -241,7 +241,7 @@ export class TrafficLogger {
       }
       const limit = Math.min(hub.headSeq, this.endSeq ?? Infinity)
       if (this.cursor >= limit) break
-      const batch = hub.after(this.cursor, BATCH_EVENTS, (e) => e.endpointId === id && e.seq <= limit)
+      const batch = hub.after(this.cursor, BATCH_EVENTS, { endpointId: id, until: limit })
       for (const e of batch) {
         this.cursor = e.seq
         // Formatted at once: a data event's bytes are a view of the hub's memory, valid only until it evicts.

@@ -87,7 +87,7 @@ const endpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const id = req.params.id
       // An endpoint that was removed still has history; only an id never seen is unknown.
-      const events = app.hub.after(req.query.after ?? 0, req.query.limit ?? 1000, (e) => e.endpointId === id)
+      const events = app.hub.after(req.query.after ?? 0, req.query.limit ?? 1000, { endpointId: id })
       if (events.length === 0 && !app.endpoints.list().some((e) => e.id === id)) app.endpoints.get(id)
       return { events: events.map(toWire), headSeq: app.hub.headSeq, oldestSeq: app.hub.oldestSeq, evicted: app.hub.evicted }
     },
