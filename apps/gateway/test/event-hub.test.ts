@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { EndpointDetail, ServerMessage, SocklabEvent } from '@socklab/shared'
 import { EventHub, toWire, type StoredEvent } from '../src/events/event-hub.ts'
-import { LiveFeed, DEFAULT_FEED_LIMITS, type FeedLimits, type FeedSink } from '../src/events/live-feed.ts'
+import { LiveFeed, DEFAULT_FEED_LIMITS, type FeedLimits, type FeedSink, type ViewFilter } from '../src/events/live-feed.ts'
 import { waitFor } from './peers.ts'
 
 const note = (endpointId: string, text: string) => ({ type: 'note' as const, endpointId, text })
@@ -207,7 +207,7 @@ class RecordingSink implements FeedSink {
   }
 }
 
-function feedOf(hub: EventHub, limits: Partial<FeedLimits> = {}, visible?: (e: StoredEvent) => boolean) {
+function feedOf(hub: EventHub, limits: Partial<FeedLimits> = {}, visible?: ViewFilter) {
   const sink = new RecordingSink()
   const snapshot: EndpointDetail[] = []
   const feed = new LiveFeed(hub, sink, () => snapshot, visible, { ...DEFAULT_FEED_LIMITS, batchDelayMs: 1, ...limits })
@@ -354,6 +354,30 @@ describe('LiveFeed', () => {
     hub.append(note('mine', 'shown'))
     await waitFor(() => sink.seqs.length === 4, 'next visible')
     expect(sink.seqs).toEqual([2, 4, 6, 8])
+    feed.close()
+  })
+
+  it('skips hidden endpoints\' data events without building them, and still moves its cursor past them', async () => {
+    const hub = new EventHub({ maxEvents: 10_000, maxBytes: 1e8 })
+    let built = 0
+    const visible: ViewFilter = (e) => (built++, e.endpointId === 'mine')
+    visible.dataOf = (id) => id === 'mine'
+    const { sink, feed } = feedOf(hub, { maxBatchEvents: 100 }, visible)
+    feed.hello()
+    // A flood on someone else's endpoint, then one chunk and one note of mine, then more flood.
+    for (let i = 0; i < 3000; i++) hub.append(data('theirs', Buffer.from(`flood ${i}`)))
+    hub.append(data('mine', Buffer.from('my chunk')))
+    hub.append(note('mine', 'my note'))
+    hub.append(note('theirs', 'their note'))
+    for (let i = 0; i < 3000; i++) hub.append(data('theirs', Buffer.from(`more ${i}`)))
+    await waitFor(() => sink.seqs.length === 2, 'my events')
+    expect(sink.seqs).toEqual([3001, 3002])
+    // Only my two events and their note (not a data event) were built and shown to the rule.
+    expect(built).toBe(3)
+    hub.append(note('mine', 'after the flood'))
+    await waitFor(() => sink.seqs.length === 3, 'the next one')
+    expect(sink.seqs).toEqual([3001, 3002, 6004])
+    expect(sink.of('gap')).toEqual([])
     feed.close()
   })
 

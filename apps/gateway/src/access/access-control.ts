@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { ClassPolicy, Classroom, ErrorInfo, PolicyPatch, Role } from '@socklab/shared'
 import { SocketError } from '../sockets/socket-error.ts'
-import type { StoredEvent } from '../events/event-hub.ts'
+import type { ViewFilter } from '../events/live-feed.ts'
 import { AuditLog } from './audit-log.ts'
 import { allowedHostnames, hostnameOf, isLoopbackHost, originAllowed } from './edge.ts'
 import { FailureWindow, TokenBucket } from './rate-limit.ts'
@@ -228,15 +228,18 @@ export class AccessControl {
   }
 
   /** The viewer's event filter; reads the person's current role each time (it may change). */
-  eventFilter(caller: Caller | undefined): (e: StoredEvent) => boolean {
+  eventFilter(caller: Caller | undefined): ViewFilter {
     if (!this.auth) return () => true
-    return (ev) => {
+    const filter: ViewFilter = (ev) => {
       const p = caller && this.livePrincipal(caller)
       if (!p) return false
       const e = this.endpoints.get(ev.endpointId)
       if (!e) return p.role === 'instructor'
       return canSee(p, e) || (ev.type === 'endpoint' && ev.seq === e.unsharedAtSeq)
     }
+    // Data events follow the endpoint rule alone: the feed skips hidden ones without building them.
+    filter.dataOf = (endpointId) => this.visibleTo(caller, endpointId ?? '')
+    return filter
   }
 
   /** Remember a viewer's WebSocket so that revoking the person (or logging out this session) closes it. */

@@ -50,6 +50,8 @@ export interface HistoryQuery {
   endpointId?: string
   /** Nothing after this seq. */
   until?: number
+  /** Data events of endpoints this returns false for are skipped (a viewer's access rule, checked on the columns). */
+  dataOf?: (endpointId: string | undefined) => boolean
   filter?: (e: StoredEvent) => boolean
 }
 
@@ -268,11 +270,12 @@ export class EventHub {
 
   /**
    * Events with seq > after, oldest first, at most `limit` (counting matches only). `query` narrows them:
-   * `endpointId` and `until` (the last seq to consider) are checked before an event object is built, so a
-   * reader of one endpoint does not pay for every other endpoint's traffic; `filter` sees the built event.
+   * `endpointId`, `until` (the last seq to consider) and `dataOf` are checked before an event object is built,
+   * so a reader of one endpoint (or a student's feed) does not pay for every other endpoint's traffic; `filter`
+   * sees the built event.
    */
   after(after: number, limit = Infinity, query?: HistoryQuery | ((e: StoredEvent) => boolean)): StoredEvent[] {
-    const { endpointId, until = Infinity, filter } = typeof query === 'function' ? { filter: query } : (query ?? {})
+    const { endpointId, until = Infinity, dataOf, filter } = typeof query === 'function' ? { filter: query } : (query ?? {})
     const out: StoredEvent[] = []
     // seq are integers; a fractional `after` must not index between ring slots.
     const first = Math.max(Math.floor(after) + 1, this.oldestSeq)
@@ -280,6 +283,7 @@ export class EventHub {
     for (let seq = first; seq <= last && out.length < limit; seq++) {
       const slot = (this.start + (seq - this.oldestSeq)) % this.capacity
       if (endpointId !== undefined && (this.objects[slot]?.endpointId ?? this.endpointIds[slot]) !== endpointId) continue
+      if (dataOf && !this.objects[slot] && !dataOf(this.endpointIds[slot])) continue
       const e = this.eventAt(slot, seq)
       if (!filter || filter(e)) out.push(e)
     }

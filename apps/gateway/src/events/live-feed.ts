@@ -8,6 +8,13 @@ export interface FeedSink {
   bufferedAmount(): number
 }
 
+/** Which events a viewer sees. */
+export interface ViewFilter {
+  (e: StoredEvent): boolean
+  /** The same rule for data events, by endpoint, so the hub can skip them without building them. */
+  dataOf?: (endpointId: string | undefined) => boolean
+}
+
 export interface FeedLimits {
   /** A fresh viewer gets at most this many recent events (the rest is announced as a gap). */
   initialHistory: number
@@ -56,7 +63,7 @@ export class LiveFeed {
     private readonly hub: EventHub,
     private readonly sink: FeedSink,
     private readonly snapshot: () => EndpointDetail[],
-    private readonly visible: (e: StoredEvent) => boolean = () => true,
+    private readonly visible: ViewFilter = () => true,
     private readonly limits: FeedLimits = DEFAULT_FEED_LIMITS,
   ) {
     this.budget = limits.payloadBytesPerSecond
@@ -122,9 +129,11 @@ export class LiveFeed {
     this.budgetAt = now
     const batch: SocklabEvent[] = []
     let bytes = 0
-    let last = this.cursor
-    for (const e of hub.after(this.cursor, this.limits.maxBatchEvents)) {
-      last = e.seq
+    const max = this.limits.maxBatchEvents
+    const events = hub.after(this.cursor, max, { dataOf: this.visible.dataOf })
+    // A short answer means the hub was read to its head (skipped events included); else up to the last one.
+    let last = events.length < max ? hub.headSeq : events[events.length - 1]!.seq
+    for (const e of events) {
       if (!this.visible(e)) continue
       const size = e.bytes?.length ?? 0
       if (size <= this.budget) {
@@ -135,7 +144,10 @@ export class LiveFeed {
         batch.push(toWirePreview(e, this.limits.previewBytes))
         bytes += this.limits.previewBytes
       }
-      if (bytes >= this.limits.maxBatchBytes) break
+      if (bytes >= this.limits.maxBatchBytes) {
+        last = e.seq
+        break
+      }
     }
     this.cursor = last
     if (batch.length) this.sink.send(JSON.stringify({ type: 'events', events: batch }))
