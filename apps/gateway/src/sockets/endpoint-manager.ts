@@ -1,4 +1,5 @@
-import { ENDPOINT_OPTION_SCHEMAS, validate, type EndpointKind, type EndpointOptions } from '@socklab/shared'
+import path from 'node:path'
+import { ENDPOINT_OPTION_SCHEMAS, validate, type EndpointKind, type EndpointOptions, type Role } from '@socklab/shared'
 import type { Endpoint, EndpointContext } from './endpoint.ts'
 import { SocketError } from './socket-error.ts'
 import { TcpServerEndpoint } from './tcp-server.ts'
@@ -10,6 +11,8 @@ import { DownloadServerEndpoint } from './download-server.ts'
 import { UploadServerEndpoint } from './upload-server.ts'
 import { RawUploadServerEndpoint } from './raw-upload-server.ts'
 import { FileClientEndpoint } from './file-client.ts'
+import { FilesArea } from '../files/files-area.ts'
+import { studentFolder } from '../files/student-folder.ts'
 
 type EndpointFactory = (id: string, options: any, ctx: EndpointContext) => Endpoint<any>
 
@@ -29,9 +32,18 @@ const FACTORIES: Partial<Record<EndpointKind, EndpointFactory>> = {
   'file-client': (id, o, ctx) => new FileClientEndpoint(id, o, ctx),
 }
 
+/**
+ * Kinds that read or write the files area: a student's one gets its folder made before it starts. (A
+ * kind missing here still gets the student's folder as its root, only not made: it fails, it never
+ * reaches the instructor's files.)
+ */
+const FILE_KINDS = new Set<EndpointKind>(['http-static', 'download-server', 'upload-server', 'raw-upload-server', 'file-client'])
+
 export interface CreateContext {
   owner?: string
   ownerId?: string
+  /** The owner's role: a student's endpoint uses their own folder of the files area, not all of it. */
+  ownerRole?: Role
 }
 
 /** All endpoints of the gateway: create (validated), find, stop one, stop all on shutdown. */
@@ -58,10 +70,11 @@ export class EndpointManager {
     }
     const checked = validate(schema, input)
     if (!checked.ok) throw new SocketError(checked.error.code, checked.error.message, checked.error.field)
+    const ctx = await this.contextFor(kind as EndpointKind, extra)
     const id = `e${++this.counter}`
     // A log asked for at creation starts with how the endpoint came up.
     const from = this.ctx.hub.headSeq
-    const endpoint = factory(id, checked.value as EndpointOptions, this.ctx)
+    const endpoint = factory(id, checked.value as EndpointOptions, ctx)
     if (extra.owner) endpoint.owner = extra.owner
     if (extra.ownerId) endpoint.ownerId = extra.ownerId
     this.endpoints.set(id, endpoint)
@@ -79,6 +92,19 @@ export class EndpointManager {
       throw err
     }
     return endpoint
+  }
+
+  /**
+   * The context an endpoint runs with: the gateway's, except that a student's endpoint has their own
+   * folder (`students/<name>`, made on demand and checked like any folder of the area) as its files root.
+   */
+  private async contextFor(kind: EndpointKind, extra: CreateContext): Promise<EndpointContext> {
+    if (extra.ownerRole !== 'student') return this.ctx
+    const name = extra.owner ?? extra.ownerId
+    if (!name) throw new SocketError('EFORBIDDEN', 'a student endpoint needs its owner, to find their folder')
+    const folder = studentFolder(name)
+    if (FILE_KINDS.has(kind)) await new FilesArea(this.ctx.filesRoot).ensureFolder(folder, 'folder')
+    return { ...this.ctx, filesRoot: path.join(this.ctx.filesRoot, ...folder.split('/')), filesFolder: folder }
   }
 
   get(id: string): Endpoint<any> {

@@ -21,8 +21,13 @@ import { RepeatSender } from './repeat-sender.ts'
 /** What every endpoint may use from the gateway. */
 export interface EndpointContext {
   hub: EventHub
-  /** Root of the files area (SOCKLAB_DATA/files). */
+  /**
+   * Root of the files this endpoint may use: the files area (SOCKLAB_DATA/files), or for a student's
+   * endpoint their own folder in it (`filesFolder`). Options and reported paths are relative to it.
+   */
   filesRoot: string
+  /** Where `filesRoot` lies inside the files area: absent for the area itself, `students/<name>` for a student. */
+  filesFolder?: string
   /** Traffic logs (SOCKLAB_DATA/logs) and their size cap. */
   logs: TrafficLogSettings
 }

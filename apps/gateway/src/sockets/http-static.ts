@@ -77,8 +77,10 @@ export class HttpStaticEndpoint extends Endpoint<HttpStaticOptions> {
     this.note(this.options.fixed ? say('http.fixed', { status: this.options.fixed.status ?? 200 }) : say('http.serving', { folder: this.folderLabel() }))
   }
 
+  /** Where the served folder is in the files area (a student's endpoint serves from inside `students/<name>/`). */
   private folderLabel(): string {
-    return `files/${this.options.folder ? this.options.folder.replace(/^\/+|\/+$/g, '') + '/' : ''}`
+    const folder = [this.ctx.filesFolder, this.options.folder?.replace(/^\/+|\/+$/g, '')].filter(Boolean).join('/')
+    return `files/${folder ? folder + '/' : ''}`
   }
 
   /** The folder to serve: inside the files area (lexically and after resolving links), and existing. */

@@ -24,7 +24,7 @@ const endpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   app.post('/endpoints', { schema: { body: CreateEndpointBodySchema } }, async (req, reply) => {
-    const endpoint = await app.endpoints.create(req.body, { owner: req.socklabUser?.name, ownerId: req.socklabUser?.id })
+    const endpoint = await app.endpoints.create(req.body, { owner: req.socklabUser?.name, ownerId: req.socklabUser?.id, ownerRole: req.socklabUser?.role })
     return reply.code(201).send(endpoint.detail())
   })
 

@@ -22,7 +22,7 @@ const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       endpoint = await app.endpoints.create(
         { kind: 'file-client', file: name, ...(label ? { name: label } : {}), ...rest },
-        { owner: req.socklabUser?.name, ownerId: req.socklabUser?.id },
+        { owner: req.socklabUser?.name, ownerId: req.socklabUser?.id, ownerRole: req.socklabUser?.role },
       )
     } catch (err) {
       // The endpoint calls the file `file`; this body calls it `name`.
