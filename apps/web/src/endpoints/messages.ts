@@ -33,10 +33,25 @@ export default {
       },
       reply: {
         mode: 'Auto-reply',
-        modes: { none: 'none', echo: 'echo', upper: 'upper-case echo', fixed: 'fixed text' },
+        modes: { none: 'none', echo: 'echo', upper: 'upper-case echo', fixed: 'fixed text', rules: 'rules (match → answer)' },
         text: 'Reply text',
         textPlaceholder: 'thank you !',
         close: 'close after replying once',
+        rules: {
+          match: 'A read matches',
+          how: 'How',
+          hows: { contains: 'contains', equals: 'equals', starts: 'starts' },
+          answer: 'Answer',
+          format: 'Text or hex',
+          formats: { text: 'text', hex: 'hex' },
+          checksum: 'Checksum appended to the answer',
+          noChecksum: 'no check',
+          remove: 'Remove this rule',
+          add: 'Add rule',
+          otherwise: 'No rule matches:',
+          hint:
+            'The first matching rule answers. Each TCP read is tested on its own: TCP may split one message over two reads or merge two into one, so "equals" compares the whole read (line ending included). Text is in the encoding above.',
+        },
       },
       states: {
         starting: 'starting',
@@ -101,10 +116,25 @@ export default {
       },
       reply: {
         mode: '自动回复',
-        modes: { none: '不回复', echo: '原样回显', upper: '转大写回显', fixed: '固定文本' },
+        modes: { none: '不回复', echo: '原样回显', upper: '转大写回显', fixed: '固定文本', rules: '按规则应答（匹配 → 回复）' },
         text: '回复文本',
         textPlaceholder: '已送达',
         close: '回复一次后关闭',
+        rules: {
+          match: '收到的数据匹配',
+          how: '匹配方式',
+          hows: { contains: '包含', equals: '等于', starts: '开头是' },
+          answer: '回复',
+          format: '文本或十六进制',
+          formats: { text: '文本', hex: 'HEX' },
+          checksum: '附加在回复后的校验',
+          noChecksum: '无校验',
+          remove: '删除这条规则',
+          add: '添加规则',
+          otherwise: '都不匹配时：',
+          hint:
+            '按顺序取第一条匹配的规则回复。每次 TCP 读到的数据单独匹配：TCP 可能把一条消息拆成两次读到，或把两条粘在一起（粘包），所以“等于”比较的是整次读到的数据（含行尾）。文本按上面的编码。',
+        },
       },
       states: {
         starting: '启动中',

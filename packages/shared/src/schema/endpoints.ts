@@ -10,14 +10,50 @@ const Name = Type.Optional(Type.String({ maxLength: 80, description: 'a label sh
 /** Encoding of the text options (greeting, fixed reply); also what `upper` decodes with. */
 const TextEncodingOption = Type.Optional(LiteralUnion(TEXT_ENCODINGS, { default: 'utf-8' }))
 
-export const ReplyModeSchema = Type.Union([Type.Literal('none'), Type.Literal('echo'), Type.Literal('upper'), Type.Literal('fixed')])
+export const ReplyModeSchema = Type.Union([Type.Literal('none'), Type.Literal('echo'), Type.Literal('upper'), Type.Literal('fixed'), Type.Literal('rules')])
 export type ReplyMode = Static<typeof ReplyModeSchema>
 
-/** Auto-reply, as the tutorial servers do: echo, upper-case echo, or a fixed text; optionally close after replying once. */
+/** How many rules one auto-reply may hold, and the size caps of a rule's bytes (after encoding). */
+export const REPLY_RULES_MAX = 32
+export const REPLY_MATCH_MAX_BYTES = 1024
+export const REPLY_ANSWER_MAX_BYTES = 16384
+
+export const REPLY_MATCH_HOWS = ['contains', 'equals', 'starts'] as const
+export type ReplyMatchHow = (typeof REPLY_MATCH_HOWS)[number]
+/** How a rule's `match`/`answer` is typed: text in the endpoint's encoding, or hex bytes. */
+export const REPLY_FORMATS = ['text', 'hex'] as const
+export type ReplyFormat = (typeof REPLY_FORMATS)[number]
+
+/**
+ * One rule of `mode: 'rules'`: when a received chunk (one TCP read, one datagram) matches `match`, answer `answer`.
+ * `how`: the chunk contains the bytes (default), equals them exactly, or starts with them.
+ * An empty `answer` answers nothing (and stops the search: use it to keep `otherwise: 'echo'` off some messages).
+ */
+export const ReplyRuleSchema = Type.Object(
+  {
+    match: Type.String({ maxLength: 4 * REPLY_MATCH_MAX_BYTES }),
+    matchFormat: Type.Optional(LiteralUnion(REPLY_FORMATS, { default: 'text' })),
+    how: Type.Optional(LiteralUnion(REPLY_MATCH_HOWS, { default: 'contains' })),
+    answer: Type.String({ maxLength: 4 * REPLY_ANSWER_MAX_BYTES }),
+    answerFormat: Type.Optional(LiteralUnion(REPLY_FORMATS, { default: 'text' })),
+    /** Check bytes appended to the answer, as the send box does. */
+    checksum: Type.Optional(LiteralUnion(CHECKSUMS, { default: 'none' })),
+  },
+  { additionalProperties: false },
+)
+export type ReplyRule = Static<typeof ReplyRuleSchema>
+
+/**
+ * Auto-reply, as the tutorial servers do: echo, upper-case echo, or a fixed text; or `rules` (first matching rule
+ * answers, else `otherwise`: none or echo), as device simulators do. Optionally close after replying once.
+ * `text` is read only by `fixed`; `rules` and `otherwise` only by `rules`.
+ */
 export const ReplySchema = Type.Object(
   {
     mode: ReplyModeSchema,
     text: Type.Optional(Type.String({ maxLength: 65536 })),
+    rules: Type.Optional(Type.Array(ReplyRuleSchema, { maxItems: REPLY_RULES_MAX })),
+    otherwise: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('echo')], { default: 'none' })),
     close: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
