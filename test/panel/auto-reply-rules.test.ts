@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { checksumBytes } from '../../packages/shared/src/checksum.ts'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, waitLive } from './panel-page.ts'
+import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, waitLive, usePanelSuite } from './panel-page.ts'
 
 /** Auto-reply rules typed in the page's table; a real client gets the answers. */
 describe('panel: auto-reply rules', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: TcpPeer[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    for (const p of peers) p.destroy()
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite()
 
   it('creates a TCP server with a text rule and a hex rule; a real client gets the right answers, logged as auto-reply', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await page.getByTestId('create-kind-tcp-server').click()
     await page.getByTestId('opt-reply-mode').selectOption('rules')
@@ -55,12 +41,12 @@ describe('panel: auto-reply rules', () => {
     await page.getByTestId('create-submit').click()
     const port = await shownPort(page)
     const id = await selectedEndpointId(page)
-    const options = (await (await fetch(`${gw.url}/api/endpoints/${id}`)).json()).options
+    const options = (await (await fetch(`${suite.gw.url}/api/endpoints/${id}`)).json()).options
     expect(options.reply).toMatchObject({ mode: 'rules', otherwise: 'echo' })
     expect(options.reply.rules).toHaveLength(2)
 
     const client = await TcpPeer.connect(port)
-    peers.push(client)
+    suite.peers.push(client)
     // One message at a time: each is answered before the next is written, so TCP reads never merge them.
     client.write('PING')
     await client.waitForText('PONG')
@@ -79,7 +65,7 @@ describe('panel: auto-reply rules', () => {
   })
 
   it('outlines the rule cell the gateway rejected and starts nothing', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await page.getByTestId('create-kind-tcp-server').click()
     await page.getByTestId('opt-reply-mode').selectOption('rules')

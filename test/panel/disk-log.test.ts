@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { describe, expect, it } from 'vitest'
+import { spawnGateway } from '../helpers/gateway-process.ts'
+import { DEADLINE_MS, TcpPeer, selectedEndpointId, shownPort, startEndpoint, waitLive, usePanelSuite } from './panel-page.ts'
 import { Client } from '../security/classroom-clients.ts'
 
 /** Resolve once the page shows at least `n` for a log count (`events` / `bytes`), as the snapshots bring it. */
@@ -18,22 +17,10 @@ function countAtLeast(page: Page, what: 'events' | 'bytes', n: number) {
 
 /** "Log to disk" from the page, against the built gateway and a real TCP client. */
 describe('panel: log to disk', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: TcpPeer[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    for (const p of peers) p.destroy()
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite()
 
   it('turns logging on from the page: the link appears, the counts grow with real traffic, the download holds it', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const port = await shownPort(page)
@@ -51,7 +38,7 @@ describe('panel: log to disk', () => {
     expect(await page.getByTestId('disk-log-events').getAttribute('data-events')).toBe('0')
 
     const client = await TcpPeer.connect(port)
-    peers.push(client)
+    suite.peers.push(client)
     client.write('hello from the device\r\n')
     // Accepted + the bytes: two lines, shown by the next snapshot.
     await countAtLeast(page, 'events', 2)
@@ -70,7 +57,7 @@ describe('panel: log to disk', () => {
     expect(text).toContain(`<- 127.0.0.1:${client.localPort} 23 bytes "hello from the device\\r\\n" | 68 65 6c 6c 6f`)
     expect(text).toContain(`<- 127.0.0.1:${client.localPort} 3 bytes "\\x01\\x02\ufffd" | 01 02 fe`)
     // The same file is in the gateway's data folder.
-    expect(await fs.readFile(path.join(gw.dataDir, 'logs', file), 'utf8')).toContain('hello from the device')
+    expect(await fs.readFile(path.join(suite.gw.dataDir, 'logs', file), 'utf8')).toContain('hello from the device')
 
     // Off: the box clears, the last file stays downloadable.
     await page.getByTestId('disk-log-toggle').uncheck()
@@ -85,7 +72,7 @@ describe('panel: log to disk', () => {
       const ep = (await script.api('POST', '/api/endpoints', { kind: 'udp', host: '127.0.0.1', port: 0, log: true })).body
       await script.api('POST', `/api/endpoints/${ep.id}/share`, { shared: true })
 
-      const page = await browser.openPage(classGw.url)
+      const page = await suite.browser.openPage(classGw.url)
       await page.getByTestId('login-view').waitFor({ timeout: DEADLINE_MS })
       await page.getByTestId('join-code').fill('LOGS-CLASS')
       await page.getByTestId('join-name').fill('Olga')
@@ -106,7 +93,7 @@ describe('panel: log to disk', () => {
   })
 
   it('speaks Chinese too', async () => {
-    const page = await browser.openPage(gw.url, { locale: 'zh-CN' })
+    const page = await suite.browser.openPage(suite.gw.url, { locale: 'zh-CN' })
     await waitLive(page)
     await startEndpoint(page, 'udp')
     await page.getByTestId('disk-log').filter({ hasText: '记录到文件' }).waitFor({ timeout: DEADLINE_MS })

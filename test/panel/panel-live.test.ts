@@ -1,29 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { describe, expect, it } from 'vitest'
+import { spawnGateway } from '../helpers/gateway-process.ts'
+import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive, usePanelSuite } from './panel-page.ts'
 
 /** The live link: drop, reconnect with backoff, resume without duplicates or silent gaps. */
 describe('panel: live link', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: TcpPeer[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    for (const p of peers) p.destroy()
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite()
 
   /** Poll the gateway's own history until it has recorded an incoming chunk containing `text`. */
   async function gatewayRecorded(endpointId: string, text: string) {
     const deadline = Date.now() + DEADLINE_MS
     while (Date.now() < deadline) {
-      const body = (await (await fetch(`${gw.url}/api/endpoints/${endpointId}/events?limit=10000`)).json()) as {
+      const body = (await (await fetch(`${suite.gw.url}/api/endpoints/${endpointId}/events?limit=10000`)).json()) as {
         events: { type: string; direction?: string; data?: string }[]
       }
       const found = body.events.some((e) => e.type === 'data' && e.direction === 'in' && Buffer.from(e.data!, 'base64').toString().includes(text))
@@ -34,12 +21,12 @@ describe('panel: live link', () => {
   }
 
   it('shows reconnecting, then resumes with every event produced while offline exactly once', async () => {
-    const page = await browser.openPage(`${gw.url}/?debug=1`)
+    const page = await suite.browser.openPage(`${suite.gw.url}/?debug=1`)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const id = await selectedEndpointId(page)
     const client = await TcpPeer.connect(await shownPort(page))
-    peers.push(client)
+    suite.peers.push(client)
     client.write('before the drop')
     await dataRows(page, { endpointId: id, text: 'before the drop' }).waitFor({ timeout: DEADLINE_MS })
 
@@ -77,7 +64,7 @@ describe('panel: live link', () => {
   })
 
   it('retries on its own after a drop, without being told to', async () => {
-    const page = await browser.openPage(`${gw.url}/?debug=1`)
+    const page = await suite.browser.openPage(`${suite.gw.url}/?debug=1`)
     await waitLive(page)
     const states: string[] = []
     await page.exposeFunction('__recordLinkState', (s: string) => states.push(s))
@@ -98,12 +85,12 @@ describe('panel: live link', () => {
     // A gateway that keeps only 100 events: a long outage loses some, and the page must say so.
     const small = await spawnGateway({ SOCKLAB_HISTORY_EVENTS: '100' })
     try {
-      const page = await browser.openPage(`${small.url}/?debug=1`)
+      const page = await suite.browser.openPage(`${small.url}/?debug=1`)
       await waitLive(page)
       await startEndpoint(page, 'tcp-server')
       const port = await shownPort(page)
       const first = await TcpPeer.connect(port)
-      peers.push(first)
+      suite.peers.push(first)
       await page.locator('[data-testid=connection-row][data-state=open]').waitFor({ timeout: DEADLINE_MS })
 
       await page.evaluate(() => window.__socklab!.dropLink(true))
@@ -133,12 +120,12 @@ describe('panel: live link', () => {
   })
 
   it('keeps the reader where they are while new rows wait behind an "N new" marker', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const id = await selectedEndpointId(page)
     const client = await TcpPeer.connect(await shownPort(page))
-    peers.push(client)
+    suite.peers.push(client)
     // Enough rows to scroll: one chunk per line, each acknowledged before the next so none coalesce.
     await page.getByTestId('log-show-events').uncheck()
     for (let i = 0; i < 60; i++) {

@@ -1,6 +1,9 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import type { Locator, Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
 
 /** How long any single observable condition may take before a test fails (never a sleep). */
 export const DEADLINE_MS = 10_000
@@ -160,4 +163,31 @@ export class UdpPeer {
   close() {
     return new Promise<void>((resolve) => this.socket.close(() => resolve()))
   }
+}
+
+/** What a test opens that its suite closes at the end: a TcpPeer (destroy) or a UdpPeer (close). */
+type Closable = { destroy(): void } | { close(): unknown }
+
+/**
+ * The usual panel suite: one built gateway (auth off unless `env` says otherwise) and one Chromium for the
+ * describe block, started before its tests and stopped after them, with every peer the tests put in `peers`
+ * closed first (then `cleanup`, if given).
+ */
+export function usePanelSuite(opts: { env?: Record<string, string>; cleanup?: () => unknown } = {}) {
+  const suite = {
+    gw: undefined as unknown as GatewayProcess,
+    browser: undefined as unknown as TestBrowser,
+    peers: [] as Closable[],
+  }
+  beforeAll(async () => {
+    suite.gw = await spawnGateway(opts.env)
+    suite.browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await Promise.all(suite.peers.map((p) => ('destroy' in p ? p.destroy() : p.close())))
+    await opts.cleanup?.()
+    await suite.browser?.close()
+    await suite.gw?.stop()
+  })
+  return suite
 }

@@ -1,35 +1,20 @@
 import net from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, buttonsOutsideTable, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { describe, expect, it } from 'vitest'
+import { DEADLINE_MS, TcpPeer, buttonsOutsideTable, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive, usePanelSuite } from './panel-page.ts'
 
 /** The panel driving TCP servers and clients against real sockets, in a real Chromium. */
 describe('panel: TCP', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: TcpPeer[] = []
   const servers: net.Server[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    for (const p of peers) p.destroy()
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite({ cleanup: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))) })
 
   const connect = async (port: number) => {
     const p = await TcpPeer.connect(port)
-    peers.push(p)
+    suite.peers.push(p)
     return p
   }
 
   it('starts a server from the page; a real client talks to it; a second browser sees the same, live', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server', { 'opt-greeting': 'Welcome to study socket!' })
     const port = await shownPort(page)
@@ -50,7 +35,7 @@ describe('panel: TCP', () => {
     await dataRows(page, { endpointId: id, direction: 'out', text: 'reply from the page' }).waitFor({ timeout: DEADLINE_MS })
 
     // A browser that arrives later gets the history, then sees new traffic live.
-    const second = await browser.openPage(gw.url)
+    const second = await suite.browser.openPage(suite.gw.url)
     await waitLive(second)
     await dataRows(second, { endpointId: id, direction: 'in', text: 'hello from a real client' }).waitFor({ timeout: DEADLINE_MS })
     await second.locator(`[data-testid=endpoint-item][data-endpoint-id="${id}"]`).click()
@@ -69,7 +54,7 @@ describe('panel: TCP', () => {
   })
 
   it('shows gbk bytes as 你好 in the gbk view and as mojibake in utf-8, switchable after the fact', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const id = await selectedEndpointId(page)
@@ -101,7 +86,7 @@ describe('panel: TCP', () => {
   })
 
   it('sends hex typed in the page as exact bytes, and shows bad hex at once and as the gateway says', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const client = await connect(await shownPort(page))
@@ -131,7 +116,7 @@ describe('panel: TCP', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
     const busy = (holder.address() as net.AddressInfo).port
 
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await page.getByTestId('create-kind-tcp-server').click()
     await page.getByTestId('opt-port').fill(String(busy))
@@ -140,12 +125,12 @@ describe('panel: TCP', () => {
     await error.waitFor({ timeout: DEADLINE_MS })
     expect(await error.textContent()).toContain(String(busy))
     // Nothing half-made is left behind.
-    const list = (await (await fetch(`${gw.url}/api/endpoints`)).json()) as { local?: { port: number } }[]
+    const list = (await (await fetch(`${suite.gw.url}/api/endpoints`)).json()) as { local?: { port: number } }[]
     expect(list.some((e) => e.local?.port === busy)).toBe(false)
   })
 
   it('serves many clients: send to one, FIN one, destroy one, stop listening while they keep talking', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server', { 'opt-reply-mode': 'upper' })
     const port = await shownPort(page)
@@ -207,7 +192,7 @@ describe('panel: TCP', () => {
     const server = net.createServer({ allowHalfOpen: true }, (s) => {
       const p = TcpPeer.wrap(s)
       accepted.push(p)
-      peers.push(p)
+      suite.peers.push(p)
       server.emit('peer')
     })
     servers.push(server)
@@ -216,7 +201,7 @@ describe('panel: TCP', () => {
     const nextPeer = (n: number) =>
       new Promise<TcpPeer>((resolve) => (accepted.length >= n ? resolve(accepted[n - 1]!) : server.on('peer', () => accepted.length >= n && resolve(accepted[n - 1]!))))
 
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-client', { 'opt-port': String(port) })
     const id = await selectedEndpointId(page)
@@ -273,7 +258,7 @@ describe('panel: TCP', () => {
     const port = (closed.address() as net.AddressInfo).port
     await new Promise((r) => closed.close(r))
 
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await page.getByTestId('create-kind-tcp-client').click()
     await page.getByTestId('opt-port').fill(String(port))
@@ -282,7 +267,7 @@ describe('panel: TCP', () => {
   })
 
   it('starts a server with "Log to disk" ticked: the counts appear and grow, and the snapshots bringing them add no rows', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await page.getByTestId('opt-log').check()
     await startEndpoint(page, 'tcp-server')

@@ -1,26 +1,12 @@
 import net from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, UdpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { describe, expect, it } from 'vitest'
+import { DEADLINE_MS, TcpPeer, UdpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive, usePanelSuite } from './panel-page.ts'
 
 describe('panel: UDP and languages', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: UdpPeer[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await Promise.all(peers.map((p) => p.close()))
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite()
 
   it('binds UDP from the page, shows each datagram with its sender, and replies to it', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'udp')
     const port = await shownPort(page)
@@ -28,7 +14,7 @@ describe('panel: UDP and languages', () => {
     await page.locator('[data-testid=endpoint-state][data-state=bound]').waitFor({ timeout: DEADLINE_MS })
 
     const peer = await UdpPeer.bind()
-    peers.push(peer)
+    suite.peers.push(peer)
     await peer.send('ping from a real udp client', port)
     const row = dataRows(page, { endpointId: id, direction: 'in', text: 'ping from a real udp client' })
     await row.waitFor({ timeout: DEADLINE_MS })
@@ -61,12 +47,12 @@ describe('panel: UDP and languages', () => {
   })
 
   it('caps the log in the browser and says how many rows it dropped', async () => {
-    const page = await browser.openPage(`${gw.url}/?logCapacity=150`)
+    const page = await suite.browser.openPage(`${suite.gw.url}/?logCapacity=150`)
     await waitLive(page)
     await startEndpoint(page, 'udp', { 'opt-reply-mode': 'echo' })
     const port = await shownPort(page)
     const peer = await UdpPeer.bind()
-    peers.push(peer)
+    suite.peers.push(peer)
     // 100 datagrams and their 100 echoes; each echo is awaited, so none is lost on the way.
     for (let i = 0; i < 100; i++) {
       await peer.send(`datagram ${i}`, port)
@@ -78,12 +64,12 @@ describe('panel: UDP and languages', () => {
     const dropped = Number((await page.getByTestId('log-dropped').textContent())!.match(/\d+/)![0])
     // The page saw every event of this gateway run (earlier tests' too): all but the newest 150 were dropped.
     const id = await selectedEndpointId(page)
-    const { headSeq } = (await (await fetch(`${gw.url}/api/endpoints/${id}/events?limit=1`)).json()) as { headSeq: number }
+    const { headSeq } = (await (await fetch(`${suite.gw.url}/api/endpoints/${id}/events?limit=1`)).json()) as { headSeq: number }
     expect(dropped).toBe(headSeq - 150)
   })
 
   it('switches the whole page to 简体中文 and back', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     expect((await page.getByTestId('create-submit').textContent())?.trim()).toBe('Start')
     await page.getByTestId('lang-switch').selectOption('zh-CN')
@@ -109,7 +95,7 @@ describe('panel: UDP and languages', () => {
     })
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()))
     const targetPort = (target.address() as net.AddressInfo).port
-    const page = await browser.openPage(gw.url, { locale: 'zh-CN' })
+    const page = await suite.browser.openPage(suite.gw.url, { locale: 'zh-CN' })
     await waitLive(page)
     await startEndpoint(page, 'tcp-relay', { 'opt-target-port': String(targetPort) })
     const client = await TcpPeer.connect(await shownPort(page))
@@ -151,7 +137,7 @@ describe('panel: UDP and languages', () => {
   })
 
   it('starts in Chinese for a browser that asks for it', async () => {
-    const page = await browser.openPage(gw.url, { locale: 'zh-CN' })
+    const page = await suite.browser.openPage(suite.gw.url, { locale: 'zh-CN' })
     await page.getByTestId('create-submit').filter({ hasText: '启动' }).waitFor({ timeout: DEADLINE_MS })
   })
 })

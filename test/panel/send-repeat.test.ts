@@ -1,8 +1,6 @@
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, UdpPeer, selectedEndpointId, startEndpoint, waitLive } from './panel-page.ts'
+import { describe, expect, it } from 'vitest'
+import { DEADLINE_MS, UdpPeer, selectedEndpointId, startEndpoint, waitLive, usePanelSuite } from './panel-page.ts'
 
 /**
  * Record every text the repeat status shows, from before the click: a short repeat may come and go
@@ -29,33 +27,21 @@ function datagrams(peer: UdpPeer, n: number) {
 }
 
 describe('panel: timed resend and checksums', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: UdpPeer[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await Promise.all(peers.map((p) => p.close()))
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite()
 
   async function udpWithPeer(page: Page) {
     await waitLive(page)
     await startEndpoint(page, 'udp')
     await page.locator('[data-testid=endpoint-state][data-state=bound]').waitFor({ timeout: DEADLINE_MS })
     const peer = await UdpPeer.bind()
-    peers.push(peer)
+    suite.peers.push(peer)
     await page.getByTestId('send-to-host').fill('127.0.0.1')
     await page.getByTestId('send-to-port').fill(String(peer.port))
     return peer
   }
 
   it('repeat ×3 from the page: a real peer gets 3 copies with the checksum, the status shows and ends', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     const peer = await udpWithPeer(page)
     const port = Number(await page.getByTestId('endpoint-local').getAttribute('data-port'))
     await page.getByTestId('send-data').fill('123456789')
@@ -86,11 +72,11 @@ describe('panel: timed resend and checksums', () => {
   })
 
   it('repeat until stopped: the status counts up, Stop ends it for this and every other viewer', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     const peer = await udpWithPeer(page)
     const id = await selectedEndpointId(page)
     // A second viewer of the same gateway sees the status too (it comes from the endpoint info).
-    const other = await browser.openPage(gw.url)
+    const other = await suite.browser.openPage(suite.gw.url)
     await waitLive(other)
     await other.locator(`[data-testid=endpoint-item][data-endpoint-id="${id}"]`).click()
 
@@ -113,7 +99,7 @@ describe('panel: timed resend and checksums', () => {
     await other.getByTestId('send-repeat-status').waitFor({ state: 'detached', timeout: DEADLINE_MS })
 
     // What the gateway recorded as sent by the repeat is exactly what the peer gets, then nothing more.
-    const res = await fetch(`${gw.url}/api/endpoints/${id}/events?limit=10000`)
+    const res = await fetch(`${suite.gw.url}/api/endpoints/${id}/events?limit=10000`)
     const { events } = (await res.json()) as { events: { type: string; direction?: string; origin?: string }[] }
     const sent = events.filter((e) => e.type === 'data' && e.direction === 'out' && e.origin === 'repeat').length
     await datagrams(peer, sent)

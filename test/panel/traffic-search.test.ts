@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts'
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive } from './panel-page.ts'
+import { DEADLINE_MS, TcpPeer, dataRows, selectedEndpointId, shownPort, startEndpoint, waitLive, usePanelSuite } from './panel-page.ts'
 
 /** Finding bytes in the traffic log: text in the view's encoding, hex, case, invalid hex, truncated rows. */
 describe('panel: search the traffic log', () => {
-  let gw: GatewayProcess
-  let browser: TestBrowser
-  const peers: TcpPeer[] = []
-
-  beforeAll(async () => {
-    gw = await spawnGateway()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    for (const p of peers) p.destroy()
-    await browser?.close()
-    await gw?.stop()
-  })
+  const suite = usePanelSuite()
 
   const connect = async (port: number) => {
     const p = await TcpPeer.connect(port)
-    peers.push(p)
+    suite.peers.push(p)
     return p
   }
 
@@ -35,7 +21,7 @@ describe('panel: search the traffic log', () => {
   const shownPayloads = (page: Page) => dataRows(page).getByTestId('log-payload').allTextContents().then((all) => all.map((t) => t.trim()))
 
   it('finds text (any case), gbk text in the gbk view, and hex bytes; shows bad hex; clearing restores every row', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const id = await selectedEndpointId(page)
@@ -109,7 +95,7 @@ describe('panel: search the traffic log', () => {
   })
 
   it('says which rows were searched only in part: those that arrived truncated (live payload budget)', async () => {
-    const page = await browser.openPage(gw.url)
+    const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const id = await selectedEndpointId(page)
@@ -128,7 +114,7 @@ describe('panel: search the traffic log', () => {
     // Every row matched, the truncated ones included (their first bytes hold the needle); the events are hidden.
     const rowCount = async () => Number((await page.getByTestId('log-count').textContent())!.match(/\d+/)![0])
     const matchCount = async () => Number(await page.getByTestId('log-search-count').getAttribute('data-matches'))
-    const stats = async () => ((await (await fetch(`${gw.url}/api/endpoints/${id}`)).json()) as { stats: { bytesIn: number } }).stats.bytesIn
+    const stats = async () => ((await (await fetch(`${suite.gw.url}/api/endpoints/${id}`)).json()) as { stats: { bytesIn: number } }).stats.bytesIn
     await expect.poll(stats, { timeout: DEADLINE_MS }).toBe(total)
     await expect.poll(async () => (await matchCount()) === (await rowCount()), { timeout: DEADLINE_MS }).toBe(true)
     expect(await matchCount()).toBeGreaterThan(1)
