@@ -17,16 +17,22 @@ describe('panel: search the traffic log', () => {
     await page.getByTestId('log-search').fill(query)
     await page.locator(`[data-testid=log-search-count][data-matches="${matches}"][data-query="${query}"]`).waitFor({ timeout: DEADLINE_MS })
   }
-  /** The hex of every data row listed, in order (the view is switched to hex for this). */
-  const shownPayloads = (page: Page) => dataRows(page).getByTestId('log-payload').allTextContents().then((all) => all.map((t) => t.trim()))
-
-  it('finds text (any case), gbk text in the gbk view, and hex bytes; shows bad hex; clearing restores every row', async () => {
+  /** A fresh page with a TCP server started from it, a real client connected, and the log showing that server only. */
+  async function serverWithClient() {
     const page = await suite.browser.openPage(suite.gw.url)
     await waitLive(page)
     await startEndpoint(page, 'tcp-server')
     const id = await selectedEndpointId(page)
     const client = await connect(await shownPort(page))
     await page.getByTestId('log-filter-endpoint').selectOption(id)
+    return { page, id, client }
+  }
+
+  /** The hex of every data row listed, in order (the view is switched to hex for this). */
+  const shownPayloads = (page: Page) => dataRows(page).getByTestId('log-payload').allTextContents().then((all) => all.map((t) => t.trim()))
+
+  it('finds text (any case), gbk text in the gbk view, and hex bytes; shows bad hex; clearing restores every row', async () => {
+    const { page, id, client } = await serverWithClient()
 
     // One write per row: each waits for its row, so TCP cannot merge two into one chunk.
     const chunks = [
@@ -95,12 +101,7 @@ describe('panel: search the traffic log', () => {
   })
 
   it('says which rows were searched only in part: those that arrived truncated (live payload budget)', async () => {
-    const page = await suite.browser.openPage(suite.gw.url)
-    await waitLive(page)
-    await startEndpoint(page, 'tcp-server')
-    const id = await selectedEndpointId(page)
-    const client = await connect(await shownPort(page))
-    await page.getByTestId('log-filter-endpoint').selectOption(id)
+    const { page, id, client } = await serverWithClient()
 
     // 4 MiB at once is beyond a viewer's 2 MiB/s of full payloads: later chunks come with their first bytes only.
     // "needle!" repeats, so every chunk's first bytes hold it wherever TCP cut the stream.

@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { ConnectionInfo, EndpointDetail, EndpointInfo, SocklabEvent, WelcomeMessage } from '@socklab/shared'
 import { LiveModel, KEEP_CLOSED_CONNECTIONS, createLiveState, type LogRow } from '../src/live/live-model.ts'
 import { LogRing } from '../src/live/log-ring.ts'
+import { endpointInfo } from './fixtures.ts'
 
-const info = (id: string, over: Partial<EndpointInfo> = {}): EndpointInfo => ({
-  id,
-  kind: 'tcp-server',
-  state: 'listening',
-  local: { address: '127.0.0.1', port: 5000 },
-  options: { kind: 'tcp-server', port: 0 },
-  createdAt: 1,
-  stats: { connections: 0, totalConnections: 0, refused: 0, bytesIn: 0, bytesOut: 0 },
-  ...over,
-})
+const info = endpointInfo
 const conn = (id: string, endpointId = 'e1'): ConnectionInfo => ({
   id,
   endpointId,

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { EndpointInfo, RepeatInfo, SocklabEvent, TrafficLogInfo } from '@socklab/shared'
 import { LiveModel, createLiveState, type LogRow } from '../src/live/live-model.ts'
 import { LogRing } from '../src/live/log-ring.ts'
+import { endpointInfo } from './fixtures.ts'
 import { snapshotChanges } from '../src/live/snapshot-changes.ts'
 
-const info = (over: Partial<EndpointInfo> = {}): EndpointInfo => ({
-  id: 'e1',
-  kind: 'tcp-server',
-  state: 'listening',
-  local: { address: '127.0.0.1', port: 5000 },
-  options: { kind: 'tcp-server', port: 0 },
-  createdAt: 1,
-  stats: { connections: 0, totalConnections: 0, refused: 0, bytesIn: 0, bytesOut: 0 },
-  ...over,
-})
+const info = (over: Partial<EndpointInfo> = {}) => endpointInfo('e1', over)
 const log = (over: Partial<TrafficLogInfo> = {}): TrafficLogInfo => ({
   state: 'on',
   file: 'e1-tcp-server-5000-20250101-120000.log',
